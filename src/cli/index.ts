@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The ampere-images program: wires commands, maps errors to exit codes (0 done, 1 findings or
+ * failures, 2 bad usage or input). The only place that calls process.exit.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitError, InputError, describeError } from '../errors.js';
+import { registerAudit } from './commands/audit.js';
+import { registerDiff } from './commands/diff.js';
+import { registerImages } from './commands/images.js';
+import { registerInstall } from './commands/install.js';
+import { registerMirror } from './commands/mirror.js';
+import { registerRewrite } from './commands/rewrite.js';
+
+export function buildProgram(): Command {
+  const program = new Command('ampere-images')
+    .description('Measure and close the linux/arm64 gaps of a Kubernetes stack\'s container images')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const register of [registerImages, registerAudit, registerMirror, registerRewrite, registerInstall, registerDiff]) {
+    register(program);
+  }
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Exit code and one-line message for anything a command threw. */
+export function exitCodeFor(err: unknown): { code: number; message: string } {
+  if (err instanceof CommanderError) {
+    // Help and version end with code 0 and have already printed.
+    return { code: err.exitCode === 0 ? 0 : 2, message: '' };
+  }
+  if (err instanceof ExitError) return { code: err.code, message: err.message };
+  if (err instanceof InputError) return { code: 2, message: `error: ${describeError(err)}` };
+  return { code: 1, message: `error: ${describeError(err)}` };
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    const { code, message } = exitCodeFor(err);
+    if (message) process.stderr.write(`${message}\n`);
+    if (process.env.AMPERE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = code;
+  }
+}
+
+await main();

@@ -1,0 +1,83 @@
+/**
+ * Starts real distribution registries (Debian's docker-registry) on 127.0.0.1 for tests,
+ * each with its own storage folder, using the config file kept in test/registry-config.yml.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REGISTRY_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', 'registry-config.yml');
+
+export interface RunningRegistry {
+  /** "127.0.0.1:PORT" */
+  host: string;
+  /** "http://127.0.0.1:PORT" */
+  url: string;
+  root: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${log()}`);
+    try {
+      const res = await fetch(`${url}/v2/`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`docker-registry did not answer on ${url}: ${log()}`);
+}
+
+/** Start one registry; call stop() in afterAll. */
+export async function startRegistry(): Promise<RunningRegistry> {
+  const port = await freePort();
+  const root = mkdtempSync(join(tmpdir(), 'ampere-reg-'));
+  const host = `127.0.0.1:${port}`;
+  let stderr = '';
+  const child = spawn('docker-registry', ['serve', REGISTRY_CONFIG], {
+    env: {
+      ...process.env,
+      REGISTRY_HTTP_ADDR: host,
+      REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
+      OTEL_TRACES_EXPORTER: 'none',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-4000);
+  });
+  const url = `http://${host}`;
+  await waitReady(url, child, () => stderr);
+  return {
+    host,
+    url,
+    root,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
