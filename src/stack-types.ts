@@ -30,6 +30,8 @@ export interface StackImage {
   ref: string;
   /** Row label in the support table ("fluentd", "grafana"); images without one share the component's row. */
   row?: string;
+  /** Declared build support of this image's row when it differs from the component's (EFK: kibana "no"). */
+  build?: Declared;
   arm64?: Arm64Source;
   /** Pulled at run time by an operator (not in any manifest), e.g. rook's CSI images. */
   runtime?: boolean;

@@ -114,10 +114,11 @@ function arm64Source(c: Checker, value: unknown, path: string): Arm64Source {
 }
 
 function stackImage(c: Checker, value: unknown, path: string): StackImage {
-  const o = c.object(value, path, ['ref', 'row', 'arm64', 'runtime']);
+  const o = c.object(value, path, ['ref', 'row', 'build', 'arm64', 'runtime']);
   const image: StackImage = { ref: c.ref(o.ref, join(path, 'ref')) };
   const row = c.optionalString(o.row, join(path, 'row'));
   if (row !== undefined) image.row = row;
+  if (o.build !== undefined) image.build = declared(c, o.build, join(path, 'build'));
   if (o.arm64 !== undefined) image.arm64 = arm64Source(c, o.arm64, join(path, 'arm64'));
   if (o.runtime !== undefined) {
     if (typeof o.runtime !== 'boolean') c.fail(join(path, 'runtime'), 'expected true or false');
