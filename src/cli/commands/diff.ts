@@ -1,6 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { diffAudits, validateAuditReport, type AuditDiff, type AuditReport } from '../../audit/diff.js';
+import { renderDiffMarkdown } from '../../audit/diff-markdown.js';
+import { ExitError, InputError } from '../../errors.js';
+import { createOutput, printJson, type Output } from '../output.js';
 
-// Placeholder until the diff command lands; its owner replaces this file.
+export interface DiffOptions {
+  json?: boolean;
+  failOnRegression?: boolean;
+  cwd?: string;
+}
+
+async function readAuditReport(file: string, cwd: string): Promise<AuditReport> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, file), 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot read audit report (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  return validateAuditReport(doc, file);
+}
+
+/** Diff two `audit --json` files, print markdown or JSON; exit 1 on a lost arm64 when asked. */
+export async function runDiff(oldFile: string, newFile: string, opts: DiffOptions, output: Output): Promise<AuditDiff> {
+  const cwd = opts.cwd ?? process.cwd();
+  const diff = diffAudits(await readAuditReport(oldFile, cwd), await readAuditReport(newFile, cwd));
+  if (opts.json) printJson(output, diff);
+  else output.out(renderDiffMarkdown(diff));
+  if (opts.failOnRegression && diff.regressions.length > 0) {
+    const refs = diff.regressions.map((r) => r.ref).join(', ');
+    throw new ExitError(1, `${diff.regressions.length} image(s) lost arm64: ${refs}`);
+  }
+  return diff;
+}
+
 export function registerDiff(program: Command): void {
-  program.command('diff').description('(not built yet)');
+  program
+    .command('diff')
+    .description('what changed between two audits (files written by audit --json)')
+    .argument('<old>', 'the earlier audit, e.g. a saved matrix/support.json')
+    .argument('<new>', 'the later audit')
+    .option('--json', 'print the changes as JSON instead of markdown')
+    .option('--fail-on-regression', 'exit 1 when an image that offered arm64 (itself or by an alternative) offers neither now')
+    .action(async (oldFile: string, newFile: string, opts: DiffOptions) => {
+      await runDiff(oldFile, newFile, opts, createOutput());
+    });
 }
