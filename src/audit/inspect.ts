@@ -147,8 +147,8 @@ export async function inspectImage(registry: Registry, ref: string, opts: Inspec
   } catch (err) {
     Object.assign(report, statusOf(err));
   }
-  // Unauthorized or broken: we cannot tell what is missing, so we do not go looking either.
-  if (!report.arm64 && (report.status === 'ok' || report.status === 'not-found')) {
+  // Only an image that was read can lack arm64; "could not check" is not a gap to fill.
+  if (!report.arm64 && report.status === 'ok') {
     report.arm64Alternative = await findAlternative(registry, canonical, opts.alternates ?? []);
   }
   return report;

@@ -1,0 +1,38 @@
+/**
+ * The generated support table inside a README, between two HTML comments that markdown hides:
+ * only that block is rewritten, so the rest of the file stays the author's, and writing the same
+ * table twice gives the same bytes.
+ */
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
+
+export const MATRIX_START = '<!-- ampere-images:matrix:start -->';
+export const MATRIX_END = '<!-- ampere-images:matrix:end -->';
+
+/** Replace what lies between the markers with `block`; throws InputError naming the file when they are missing. */
+export function replaceMatrixBlock(text: string, block: string, file: string): string {
+  const start = text.indexOf(MATRIX_START);
+  const end = text.indexOf(MATRIX_END);
+  if (start < 0) throw new InputError(`${file}: missing marker ${MATRIX_START}`);
+  if (end < 0) throw new InputError(`${file}: missing marker ${MATRIX_END}`);
+  if (end < start) throw new InputError(`${file}: ${MATRIX_END} comes before ${MATRIX_START}`);
+  if (text.indexOf(MATRIX_START, start + 1) >= 0) throw new InputError(`${file}: ${MATRIX_START} appears more than once`);
+  const head = text.slice(0, start + MATRIX_START.length);
+  const tail = text.slice(end);
+  return `${head}\n${block.trim()}\n${tail}`;
+}
+
+/** Rewrite the block in place; returns whether the file changed. */
+export async function updateReadme(file: string, block: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const next = replaceMatrixBlock(text, block, file);
+  if (next === text) return false;
+  await writeFileAtomic(file, next);
+  return true;
+}
