@@ -30,3 +30,27 @@ if [ "$(id -u)" = 0 ] && [ -f /usr/lib/binfmt.d/qemu-aarch64.conf ]; then
     cat /usr/lib/binfmt.d/qemu-aarch64.conf > "$binfmt/register" || echo "warning: could not register qemu-aarch64 with binfmt_misc" >&2
   fi
 fi
+
+# The build tests make an arm64 base image from Debian's arm64 busybox-static package; cache the
+# .deb where test/build/fixture.ts looks (AMPERE_DEB_CACHE, default ~/.cache/ampere-images/debs).
+deb_cache="${AMPERE_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ampere-images/debs}"
+if ! compgen -G "$deb_cache/busybox-static_*_arm64.deb" >/dev/null; then
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "ampere-images: the build tests need Debian's arm64 package lists:" >&2
+      echo "  sudo dpkg --add-architecture arm64 && sudo apt-get update" >&2
+      exit 1
+    fi
+    dpkg --add-architecture arm64
+    apt-get update -qq
+  fi
+  mkdir -p "$deb_cache"
+  # A list fetched before arm64 was added lacks the package: update once and try again.
+  if ! (cd "$deb_cache" && apt-get download -qq busybox-static:arm64 2>/dev/null); then
+    [ "$(id -u)" = 0 ] && apt-get update -qq
+    (cd "$deb_cache" && apt-get download -qq busybox-static:arm64 2>/dev/null) || {
+      echo "ampere-images: could not download busybox-static:arm64 into $deb_cache" >&2
+      exit 1
+    }
+  fi
+fi
