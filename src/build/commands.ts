@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { formatPlatform, type Platform } from '../platform.js';
+import { parseReference } from '../reference.js';
 import { isCommitId, redactUrl, type GitContext } from './context.js';
 import type { ResolvedRecipe } from './recipe.js';
 
@@ -24,6 +25,24 @@ export interface BuildCommandInput {
   workDir: string;
   /** buildah storage folder (--root; the run root is inside it). */
   storage: string;
+}
+
+const LOOPBACK = /^(?:localhost|127\.[\d.]+|\[::1\])(?::\d+)?$/;
+
+/**
+ * True when a FROM image is pulled over plain HTTP: from the plain-HTTP target registry, or from a
+ * loopback registry (which Docker also reaches without TLS). Upstream bases keep TLS verification.
+ */
+export function needsInsecurePull(bases: string[], targetRegistry: string, plainHttp: boolean): boolean {
+  return bases.some((image) => {
+    let host: string;
+    try {
+      host = parseReference(image).registry;
+    } catch {
+      return false; // not a reference we can judge; the builder reports it
+    }
+    return (plainHttp && host === targetRegistry) || LOOPBACK.test(host);
+  });
 }
 
 /** Where a git context is cloned for buildah, and the build context folder inside it. */

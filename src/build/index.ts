@@ -11,7 +11,7 @@ import { formatPlatform, parsePlatform, type Platform } from '../platform.js';
 import { isSha256Digest, parseReference } from '../reference.js';
 import type { BuildRecipe } from '../stack-types.js';
 import {
-  buildahCommands, buildahContextDir, buildxCommand, digestFile, formatCommand, gitCloneCommands,
+  buildahCommands, buildahContextDir, buildxCommand, digestFile, formatCommand, gitCloneCommands, needsInsecurePull,
   type BuildCommandInput, type BuilderName,
 } from './commands.js';
 import { dockerfileFacts, type DockerfileFacts } from './dockerfile.js';
@@ -68,15 +68,6 @@ function checkedOptions(opts: BuildOptions): { platform: Platform; registry: str
   }
 }
 
-/** Registry host of a FROM image; undefined when it does not parse (the builder will say why). */
-function registryOf(image: string): string | undefined {
-  try {
-    return parseReference(image).registry;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Dockerfile facts when the Dockerfile is on disk (local context, or a clone for buildah). */
 async function readFacts(recipe: ResolvedRecipe, builder: BuilderName, workDir: string, cloned: boolean): Promise<DockerfileFacts | undefined> {
   if (recipe.context.kind === 'git' && (builder === 'buildx' || !cloned)) return undefined;
@@ -130,7 +121,7 @@ export async function buildImage(recipe: BuildRecipe, opts: BuildOptions): Promi
     const facts = await readFacts(resolved, builder, workDir, !opts.dryRun);
     const input: BuildCommandInput = {
       recipe: resolved, image: opts.target, platform, plainHttp: opts.plainHttp, workDir,
-      insecurePull: opts.plainHttp && (facts?.bases.some((b) => registryOf(b) === registry) ?? false),
+      insecurePull: needsInsecurePull(facts?.bases ?? [], registry, opts.plainHttp),
       storage: opts.storage ?? defaultStorage(),
     };
     const steps = builder === 'buildx' ? [buildxCommand(input)] : buildahCommands(input);
