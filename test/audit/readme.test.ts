@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MATRIX_END, MATRIX_START, replaceMatrixBlock, updateReadme } from '../../src/audit/readme.js';
+import { InputError } from '../../src/errors.js';
+
+const doc = `# Title\n\nintro\n\n${MATRIX_START}\nold table\n${MATRIX_END}\n\n## After\n`;
+
+describe('README matrix block', () => {
+  it('replaces only the block and is idempotent', () => {
+    const once = replaceMatrixBlock(doc, '| a |\n| --- |\n', 'README.md');
+    expect(once).toBe(`# Title\n\nintro\n\n${MATRIX_START}\n| a |\n| --- |\n${MATRIX_END}\n\n## After\n`);
+    expect(replaceMatrixBlock(once, '| a |\n| --- |\n', 'README.md')).toBe(once);
+  });
+
+  it.each([
+    ['no start', `x\n${MATRIX_END}\n`, /README.md: missing marker <!-- ampere-images:matrix:start -->/],
+    ['no end', `x\n${MATRIX_START}\n`, /README.md: missing marker <!-- ampere-images:matrix:end -->/],
+    ['reversed', `${MATRIX_END}\n${MATRIX_START}\n`, /comes before/],
+    ['twice', `${MATRIX_START}\n${MATRIX_END}\n${MATRIX_START}\n`, /more than once/],
+  ])('refuses a README with %s', (_name, text, message) => {
+    expect(() => replaceMatrixBlock(text, 't', 'README.md')).toThrow(InputError);
+    expect(() => replaceMatrixBlock(text, 't', 'README.md')).toThrow(message);
+  });
+
+  it('rewrites the file only when the table changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ampere-readme-'));
+    const file = join(dir, 'README.md');
+    writeFileSync(file, doc);
+    expect(await updateReadme(file, 'new')).toBe(true);
+    const after = readFileSync(file, 'utf8');
+    expect(after).toContain(`${MATRIX_START}\nnew\n${MATRIX_END}`);
+    expect(await updateReadme(file, 'new')).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(after);
+  });
+});
