@@ -116,5 +116,6 @@ export function buildahCommands(input: BuildCommandInput): string[][] {
 
 /** One command as a person would paste it into a shell, credentials in URLs hidden. */
 export function formatCommand(argv: readonly string[]): string {
-  return argv.map((a) => redactUrl(/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  // "#" starts a comment only at the beginning of a word.
+  return argv.map((a) => redactUrl(/^[\w@%+=:,./-][\w@%+=:,./#-]*$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
