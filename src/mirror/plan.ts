@@ -105,6 +105,12 @@ export function buildTag(source: ImageRef): string {
   return `${base.slice(0, 110)}-arm64-build`;
 }
 
+/** True when only a probe for a separate arm64 image can fill the gap (nothing declared). */
+export function needsAlternative(source: SourceImage, facts: ImageFacts, platforms: string[] | undefined): boolean {
+  const wanted = platforms === undefined || platforms.includes(ARM64);
+  return wanted && !facts.platforms.includes(ARM64) && source.arm64?.from === undefined;
+}
+
 /** Decide the action for one image. */
 export function planImage(source: SourceImage, facts: ImageFacts, opts: PlanOptions): PlannedImage {
   const sourceRef = parseReference(source.ref);
