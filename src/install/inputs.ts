@@ -1,0 +1,86 @@
+/**
+ * Gathers what the plan needs from disk: the lock, the stack, and each component's manifests —
+ * the stack's own, or their rewritten copies under --manifests DIR.
+ */
+import { stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { InputError } from '../errors.js';
+import { readLock, type Lock } from '../lock.js';
+import { loadStack } from '../stack.js';
+import type { Stack } from '../stack-types.js';
+import type { ComponentInput } from './components.js';
+import type { MirrorAccess } from './containerd.js';
+import { readUnit } from './resources.js';
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+
+/** Plain HTTP when asked, or for a loopback mirror (as Docker and our registry client assume). */
+export function mirrorAccess(registry: string, flags: { plainHttp?: boolean; insecure?: boolean }): MirrorAccess {
+  const insecure = flags.insecure === true;
+  return { registry, plainHttp: flags.plainHttp === true || (!insecure && LOOPBACK.test(registry)), insecure };
+}
+
+/**
+ * The folder the component paths have in common (the stack's manifests folder): a rewrite of it
+ * into DIR keeps the paths below it, so "manifests/canal" is found as "DIR/canal".
+ */
+export function manifestsBase(paths: string[]): string {
+  const parents = paths.map((p) => p.split(sep).slice(0, -1));
+  const first = parents[0] ?? [];
+  let n = 0;
+  while (n < first.length && parents.every((p) => p[n] === first[n])) n++;
+  return first.slice(0, n).join(sep);
+}
+
+/** Paths inside the working folder are shown relative to it, so plans read the same anywhere. */
+export function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** Each component's manifest paths, mapped into the rewritten folder when one is given. */
+async function componentPaths(stack: Stack, cwd: string, manifestsDir: string | undefined): Promise<Map<string, string[]>> {
+  const rel = (p: string): string => relative(stack.root, resolve(stack.root, p));
+  const base = manifestsBase(stack.components.flatMap((c) => c.manifests.map(rel)));
+  const out = new Map<string, string[]>();
+  for (const c of stack.components) {
+    const paths: string[] = [];
+    for (const m of c.manifests) {
+      const path = manifestsDir === undefined ? resolve(stack.root, m) : resolve(cwd, manifestsDir, relative(base, rel(m)));
+      if (!(await exists(path))) {
+        throw new InputError(`--manifests ${manifestsDir}: component ${c.name}: no rewritten copy of ${m} at ${displayPath(cwd, path)}`);
+      }
+      paths.push(displayPath(cwd, path));
+    }
+    out.set(c.name, paths);
+  }
+  return out;
+}
+
+export interface LoadedInputs {
+  lock: Lock;
+  components: ComponentInput[];
+}
+
+/** Lock, stack and manifests, read and checked; paths are relative to `cwd` where they can be. */
+export async function loadInputs(opts: { cwd: string; lock: string; stack: string; manifests?: string }): Promise<LoadedInputs> {
+  // Relative to the process's folder so that messages name the files the way the user wrote them.
+  const asWritten = (p: string): string => relative(process.cwd(), resolve(opts.cwd, p));
+  const lock = await readLock(asWritten(opts.lock));
+  const stack = await loadStack(asWritten(opts.stack));
+  const paths = await componentPaths(stack, opts.cwd, opts.manifests);
+  const components: ComponentInput[] = [];
+  for (const c of stack.components) {
+    const units = [];
+    for (const p of paths.get(c.name) ?? []) {
+      const unit = await readUnit(resolve(opts.cwd, p));
+      units.push({ ...unit, path: p, files: unit.files.map((f) => ({ ...f, path: displayPath(opts.cwd, f.path) })) });
+    }
+    components.push({ name: c.name, ...(c.install === undefined ? {} : { install: c.install }), units });
+  }
+  return { lock, components };
+}
