@@ -4,23 +4,13 @@
  * canonical reference, with every component and location that uses it merged.
  */
 import { InputError } from '../errors.js';
+import { discoverImages } from '../manifests/discover.js';
+import type { InvalidImage } from '../manifests/discovery.js';
+import { discoverComponent } from '../manifests/stack-images.js';
 import { formatReference, parseReference } from '../reference.js';
 import type { Stack } from '../stack-types.js';
 
-/** What src/manifests' discoverImages returns (DESIGN.md "images --json"). */
-export interface DiscoveredImages {
-  images: Array<{ ref: string; written: string; locations: string[] }>;
-  invalid: InvalidImage[];
-}
-
-export interface InvalidImage {
-  /** As written: "Team/App:1". */
-  value: string;
-  location: string;
-  error: string;
-}
-
-export type Discover = (paths: string[], opts: { cwd: string }) => Promise<DiscoveredImages>;
+export type { InvalidImage };
 
 export interface AuditTarget {
   /** Canonical: "quay.io/coreos/flannel:v0.11.0". */
@@ -67,29 +57,24 @@ class Targets {
   }
 }
 
-async function addStack(targets: Targets, invalid: InvalidImage[], stack: Stack, discover: Discover): Promise<void> {
-  for (const [i, component] of stack.components.entries()) {
-    if (component.manifests.length > 0) {
-      const found = await discover(component.manifests, { cwd: stack.root });
-      for (const image of found.images) targets.add(image.ref, { component: component.name, locations: image.locations });
-      invalid.push(...found.invalid);
-    }
-    for (const [j, image] of component.images.entries()) {
-      const where = `${stack.file}: components[${i}].images[${j}]${image.runtime ? ' (pulled at run time)' : ''}`;
-      const use: { component: string; locations: string[]; alternate?: string } = { component: component.name, locations: [where] };
-      if (image.arm64?.from !== undefined) use.alternate = image.arm64.from;
-      targets.add(image.ref, use);
+async function addStack(targets: Targets, invalid: InvalidImage[], stack: Stack, cwd: string): Promise<void> {
+  for (const component of stack.components) {
+    const found = await discoverComponent(stack, component, cwd);
+    for (const image of found.images) targets.add(image.ref, { component: component.name, locations: image.locations });
+    invalid.push(...found.invalid);
+    for (const image of component.images) {
+      if (image.arm64?.from !== undefined) targets.add(image.ref, { alternate: image.arm64.from });
     }
   }
 }
 
 /** Gather the targets; an invalid `--image` is bad input, invalid values in manifests are reported. */
-export async function collectTargets(sources: AuditSources, discover: Discover, cwd: string): Promise<Collection> {
+export async function collectTargets(sources: AuditSources, cwd: string): Promise<Collection> {
   const targets = new Targets();
   const invalid: InvalidImage[] = [];
-  if (sources.stack) await addStack(targets, invalid, sources.stack, discover);
+  if (sources.stack) await addStack(targets, invalid, sources.stack, cwd);
   if (sources.manifests && sources.manifests.length > 0) {
-    const found = await discover(sources.manifests, { cwd });
+    const found = await discoverImages(sources.manifests, { cwd });
     for (const image of found.images) targets.add(image.ref, { locations: image.locations });
     invalid.push(...found.invalid);
   }

@@ -38,7 +38,8 @@ function rowCells(row: SupportRow): string[] {
 }
 
 function imageCells(image: ImageReport): string[] {
-  return [displayName(image.ref), image.platforms.join(', '), arm64Cell(image), image.multiArch ? 'yes' : 'no', statusCell(image)];
+  const multi = image.status !== 'ok' ? '?' : image.multiArch ? 'yes' : 'no';
+  return [displayName(image.ref), image.platforms.join(', '), arm64Cell(image), multi, statusCell(image)];
 }
 
 function table(head: string[], rows: string[][]): string {

@@ -1,6 +1,145 @@
+/** `ampere-images audit`: options in, one audit, a rendering out (DESIGN.md "Commands"). */
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createArtifactProbe } from '../../audit/artifacts.js';
+import { collectTargets, type AuditSources } from '../../audit/collect.js';
+import { updateReadme } from '../../audit/readme.js';
+import { renderMarkdown, renderTable, reportJson, supportJson, supportTableMarkdown } from '../../audit/report.js';
+import { runAudit, strictFindings, type AuditReport } from '../../audit/run.js';
+import { ExitError, InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../files.js';
+import { createRegistry } from '../../registry/client.js';
+import { loadStack } from '../../stack.js';
+import { createOutput, type Output } from '../output.js';
+import { addRegistryOptions, registryOptionsFrom } from '../registry-options.js';
 
-// Placeholder until the audit command lands; its owner replaces this file.
+const FORMATS = ['table', 'json', 'markdown', 'html'] as const;
+type Format = (typeof FORMATS)[number];
+const DEFAULT_STACK = 'images/stack.yaml';
+
+export interface AuditCommandOptions extends Record<string, unknown> {
+  stack?: string;
+  manifests?: string[];
+  image?: string[];
+  json?: boolean;
+  format?: string;
+  output?: string;
+  updateReadme?: string;
+  matrix?: string;
+  strict?: boolean;
+  concurrency?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+function formatOf(opts: AuditCommandOptions): Format {
+  if (opts.json && opts.format !== undefined && opts.format !== 'json') {
+    throw new InputError(`--json conflicts with --format ${opts.format}`);
+  }
+  const format = opts.json ? 'json' : opts.format ?? 'table';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new InputError(`--format "${format}": expected one of ${FORMATS.join(', ')}`);
+  }
+  return format as Format;
+}
+
+function concurrencyOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`--concurrency "${value}": expected a whole number from 1 to 256`);
+  return n;
+}
+
+function render(report: AuditReport, format: Format): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(reportJson(report, new Date()), null, 2)}\n`;
+    case 'markdown':
+      return renderMarkdown(report);
+    case 'table':
+      return `${renderTable(report)}\n`;
+    case 'html':
+      throw new InputError('--format html is not available in this build');
+  }
+}
+
+function progress(output: Output): ((done: number, total: number, ref: string) => void) | undefined {
+  if (!output.interactive) return undefined;
+  return (done, total, ref) => {
+    process.stderr.write(`\r\x1b[K[${done}/${total}] ${ref}`);
+    if (done === total) process.stderr.write('\r\x1b[K');
+  };
+}
+
+async function sourcesOf(opts: AuditCommandOptions, cwd: string): Promise<AuditSources> {
+  const given = opts.stack !== undefined || opts.manifests !== undefined || opts.image !== undefined;
+  const sources: AuditSources = {};
+  const stackFile = opts.stack ?? (given ? undefined : DEFAULT_STACK);
+  // Relative to the process's folder so messages name the file the way the user wrote it.
+  if (stackFile !== undefined) sources.stack = await loadStack(relative(process.cwd(), resolve(cwd, stackFile)));
+  if (opts.manifests) sources.manifests = opts.manifests;
+  if (opts.image) sources.images = opts.image;
+  return sources;
+}
+
+async function writeResults(report: AuditReport, opts: AuditCommandOptions, cwd: string, output: Output): Promise<void> {
+  if (opts.updateReadme !== undefined) {
+    const readme = resolve(cwd, opts.updateReadme);
+    const changed = await updateReadme(readme, supportTableMarkdown(report.rows));
+    output.info(`${opts.updateReadme}: ${changed ? 'support table updated' : 'support table unchanged'}`);
+  }
+  const matrix = opts.matrix ?? (opts.updateReadme !== undefined ? join(dirname(opts.updateReadme), 'matrix', 'support.json') : undefined);
+  if (matrix !== undefined) await writeFileAtomic(resolve(cwd, matrix), supportJson(report));
+}
+
+export async function audit(opts: AuditCommandOptions, cwd: string): Promise<AuditReport> {
+  const output = createOutput(opts);
+  const format = formatOf(opts);
+  const concurrency = concurrencyOf(opts.concurrency);
+  const registryOptions = registryOptionsFrom(opts, output.debug);
+  const sources = await sourcesOf(opts, cwd);
+  const collection = await collectTargets(sources, cwd);
+  const registry = createRegistry(registryOptions);
+  let report: AuditReport;
+  try {
+    const run: Parameters<typeof runAudit>[0] = {
+      registry, collection, probe: createArtifactProbe(registryOptions.upstreams ?? {}), onProgress: progress(output),
+    };
+    if (sources.stack) run.stack = sources.stack;
+    if (concurrency !== undefined) run.concurrency = concurrency;
+    report = await runAudit(run);
+  } finally {
+    await registry.close();
+  }
+  const text = render(report, format);
+  if (opts.output !== undefined) await writeFileAtomic(resolve(cwd, opts.output), text);
+  else output.out(text);
+  await writeResults(report, opts, cwd, output);
+  if (opts.strict) {
+    const findings = strictFindings(report);
+    for (const f of findings) output.warn(`strict: ${f}`);
+    if (findings.length > 0) throw new ExitError(1, `${findings.length} finding(s) under --strict`);
+  }
+  return report;
+}
+
 export function registerAudit(program: Command): void {
-  program.command('audit').description('(not built yet)');
+  const cmd = program
+    .command('audit')
+    .description('inspect each image of the stack and report its linux/arm64 support')
+    .option('--stack <file>', `stack catalog (default ${DEFAULT_STACK} when no other source is given)`)
+    .option('--manifests <path...>', 'manifest files or folders to scan')
+    .option('--image <ref...>', 'image references to inspect')
+    .option('--json', 'print the JSON report (same as --format json)')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
+    .option('--output <file>', 'write the rendering to a file (atomically) instead of stdout')
+    .option('--update-readme <file>', 'replace the support table between the ampere-images:matrix markers (also writes matrix/support.json beside it)')
+    .option('--matrix <file>', 'write the support matrix JSON to this file')
+    .option('--strict', 'exit 1 when an image lacks linux/arm64 (and any alternate) or could not be inspected')
+    .option('--quiet', 'no progress or diagnostics')
+    .option('--verbose', 'log registry requests');
+  addRegistryOptions(cmd);
+  cmd.action(async (opts: AuditCommandOptions) => {
+    await audit(opts, process.cwd());
+  });
 }
