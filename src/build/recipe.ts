@@ -38,10 +38,9 @@ function validateArgs(value: unknown, where: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(value)) {
     if (!ARG_NAME.test(name)) throw new InputError(`${where}: args.${name}: not a valid build-arg name`);
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new InputError(`${where}: args.${name}: must be a string, number or boolean`);
-    }
-    out[name] = String(v);
+    // Numbers are refused like the stack loader does: YAML reads VERSION: 1.10 as 1.1.
+    if (typeof v !== 'string') throw new InputError(`${where}: args.${name}: expected a string (quote numbers)`);
+    out[name] = v;
   }
   return out;
 }

@@ -121,3 +121,18 @@ describe('buildImage with buildah', () => {
     expect(readdirSync(root)).toEqual(['images']);
   });
 });
+
+describe('the example recipe in images/demo-tool', () => {
+  it('builds for arm64 and its tool runs in the build', async () => {
+    const target = `${registry.host}/docker.io/example/demo-tool:0.1.0-arm64-build`;
+    const log: string[] = [];
+    await buildImage({ context: 'images/demo-tool', args: { BASE: base, VERSION: '0.2.0' } }, {
+      stackRoot: resolve('.'), target, platform: 'linux/arm64', builder: 'buildah', plainHttp: true,
+      storage: scratch('store'), verbose: true, log: (l) => log.push(l),
+    });
+    expect(log).toContain('demo-tool 0.2.0 (aarch64)');
+    const config = JSON.parse(await skopeo('inspect', '--config', '--tls-verify=false', `docker://${target}`));
+    expect([config.architecture, config.config.Entrypoint]).toEqual(['arm64', ['/usr/local/bin/demo-tool']]);
+    expect((await lastLayer(target, 'usr/local/bin/demo-tool')).content).toContain('demo-tool 0.2.0');
+  });
+});
