@@ -25,6 +25,12 @@ export interface ManifestHead {
   size: number;
 }
 
+/**
+ * An upload body: a stream read once, or a factory that opens it again, which lets a failed upload
+ * be retried (a consumed stream cannot be sent twice).
+ */
+export type BlobSource = AsyncIterable<Uint8Array> | (() => AsyncIterable<Uint8Array>);
+
 export interface Registry {
   /** GET a manifest by tag or digest; verified against the digest asked for (or Docker-Content-Digest). */
   getManifest(repo: RepoName, reference: string): Promise<FetchedManifest>;
@@ -42,7 +48,7 @@ export interface Registry {
   /** Cross-repository mount within one registry; false when the registry started an upload instead. */
   mountBlob(repo: RepoName, digest: string, from: RepoName): Promise<boolean>;
   /** Upload a blob (monolithic or chunked as the registry allows); the registry checks the digest too. */
-  pushBlob(repo: RepoName, descriptor: Pick<Descriptor, 'digest' | 'size'>, body: AsyncIterable<Uint8Array>): Promise<void>;
+  pushBlob(repo: RepoName, descriptor: Pick<Descriptor, 'digest' | 'size'>, body: BlobSource): Promise<void>;
   /** PUT a manifest under a tag or its digest; returns the digest the registry reports. */
   putManifest(repo: RepoName, reference: string, bytes: Uint8Array, mediaType: string): Promise<string>;
   /** Tags of a repository (follows pagination). */
