@@ -14,6 +14,7 @@ import {
   buildahCommands, buildahContextDir, buildxCommand, digestFile, formatCommand, gitCloneCommands, needsInsecurePull,
   type BuildCommandInput, type BuilderName,
 } from './commands.js';
+import { redactUrl } from './context.js';
 import { dockerfileFacts, type DockerfileFacts } from './dockerfile.js';
 import { BuildError, BuildPrerequisiteError } from './errors.js';
 import { checkQemu, detectBuilder, hostArchitecture } from './prerequisites.js';
@@ -73,7 +74,8 @@ async function readFacts(recipe: ResolvedRecipe, builder: BuilderName, workDir: 
   if (recipe.context.kind === 'git' && (builder === 'buildx' || !cloned)) return undefined;
   const path = join(buildahContextDir(recipe, workDir), recipe.dockerfile);
   const text = await readFile(path, 'utf8').catch(() => {
-    throw new InputError(`${recipe.context.kind === 'git' ? recipe.context.source : 'arm64.build'}: Dockerfile "${recipe.dockerfile}" not found`);
+    const where = recipe.context.kind === 'git' ? redactUrl(recipe.context.source) : 'arm64.build';
+    throw new InputError(`${where}: Dockerfile "${recipe.dockerfile}" not found`);
   });
   return dockerfileFacts(text, recipe.args);
 }
@@ -86,7 +88,9 @@ function commandLabel(argv: readonly string[]): string {
 async function runStep(argv: string[], opts: BuildOptions, run: Runner): Promise<void> {
   const log = opts.log ?? (() => undefined);
   if (opts.verbose) log(`$ ${formatCommand(argv)}`);
-  const result = await run(argv, opts.verbose ? { onLine: log } : {});
+  // git must fail rather than wait for a password on the terminal.
+  const env: Record<string, string> = argv[0] === 'git' ? { GIT_TERMINAL_PROMPT: '0' } : {};
+  const result = await run(argv, opts.verbose ? { onLine: log, env } : { env });
   if (result.code === 127) throw new BuildPrerequisiteError(`${argv[0]} is not installed or not on PATH`);
   if (result.code !== 0) throw new BuildError(commandLabel(argv), result.code, opts.target, result.tail);
 }
@@ -102,7 +106,7 @@ async function pushedDigest(builder: BuilderName, workDir: string, target: strin
       digest = '';
     }
   }
-  if (!isSha256Digest(digest)) throw new BuildError(`${builder} push`, 0, target, [`no image digest in ${digestFile(builder, workDir)}`]);
+  if (!isSha256Digest(digest)) throw new Error(`building ${target}: ${builder} wrote no image digest to ${digestFile(builder, workDir)}`);
   return digest;
 }
 

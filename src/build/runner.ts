@@ -10,6 +10,8 @@ export interface RunOptions {
   onLine?: (line: string) => void;
   /** Kill the process after this long; the result then has code 124. */
   timeoutMs?: number;
+  /** Variables added to the runner's environment for this process. */
+  env?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -55,7 +57,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       if (tail.length > keep) tail.shift();
       opts.onLine?.(line);
     };
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...(options.env ?? process.env), ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = lineSplitter(onLine);
     const err = lineSplitter(onLine);
     child.stdout.on('data', (b: Buffer) => out.push(b));

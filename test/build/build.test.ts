@@ -110,6 +110,15 @@ describe('buildImage with buildah', () => {
     expect(config.architecture).toBe('arm64');
   });
 
+  it('reports a git ref that does not exist in the words of git', async () => {
+    const url = await bareRepo(scratch('git'), { 'Dockerfile': 'FROM scratch\n' }, 'v1');
+    const err = await buildImage({ context: `${url}#v9` }, {
+      stackRoot: FIXTURES, target: `${registry.host}/x/y:1`, platform: 'linux/arm64', builder: 'buildah', plainHttp: true, storage: scratch('store'),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect((err as Error).message).toMatch(/^building \S+: git clone failed \(exit 128\):\n.*Remote branch v9 not found/s);
+  });
+
   it('copies a recipe folder elsewhere and still finds its recipe.yaml', async () => {
     const root = scratch('stack');
     cpSync(join(FIXTURES, 'demo'), join(root, 'images', 'demo'), { recursive: true });

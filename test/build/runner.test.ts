@@ -23,6 +23,12 @@ describe('createRunner', () => {
     expect(result.tail).toEqual(['$HOME; rm -rf / `id`']);
   });
 
+  it('adds per-process variables to the environment', async () => {
+    const run = createRunner({ env: { PATH: process.env.PATH ?? '', KEPT: 'yes' } });
+    const result = await run(['sh', '-c', 'echo "$KEPT $GIT_TERMINAL_PROMPT"'], { env: { GIT_TERMINAL_PROMPT: '0' } });
+    expect(result.tail).toEqual(['yes 0']);
+  });
+
   it('reports a missing program as 127', async () => {
     const result = await createRunner({ env: { PATH: '/nonexistent' } })(['buildah', '--version']);
     expect(result).toEqual({ code: 127, tail: ['buildah: command not found'] });
