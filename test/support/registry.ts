@@ -38,7 +38,8 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
     if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${log()}`);
     try {
       const res = await fetch(`${url}/v2/`);
-      if (res.status === 200) return;
+      // 401: a registry with auth configured is up too.
+      if (res.status === 200 || res.status === 401) return;
     } catch {
       // not listening yet
     }
@@ -47,15 +48,23 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
   throw new Error(`docker-registry did not answer on ${url}: ${log()}`);
 }
 
+export interface RegistryStartOptions {
+  /** Another config file (e.g. one with `auth:`); default REGISTRY_CONFIG. */
+  config?: string;
+  /** Extra environment, e.g. REGISTRY_AUTH_HTPASSWD_PATH. */
+  env?: Record<string, string>;
+}
+
 /** Start one registry; call stop() in afterAll. */
-export async function startRegistry(): Promise<RunningRegistry> {
+export async function startRegistry(opts: RegistryStartOptions = {}): Promise<RunningRegistry> {
   const port = await freePort();
   const root = mkdtempSync(join(tmpdir(), 'ampere-reg-'));
   const host = `127.0.0.1:${port}`;
   let stderr = '';
-  const child = spawn('docker-registry', ['serve', REGISTRY_CONFIG], {
+  const child = spawn('docker-registry', ['serve', opts.config ?? REGISTRY_CONFIG], {
     env: {
       ...process.env,
+      ...opts.env,
       REGISTRY_HTTP_ADDR: host,
       REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
       OTEL_TRACES_EXPORTER: 'none',
