@@ -78,8 +78,8 @@ function cell(states: Known[]): string {
 }
 
 function intersect(lists: string[][]): string[] {
-  if (lists.length === 0) return [];
-  return lists.reduce((acc, l) => acc.filter((p) => l.includes(p)));
+  const [first, ...rest] = lists;
+  return (first ?? []).filter((p) => rest.every((l) => l.includes(p)));
 }
 
 function rowPlatforms(images: ImageReport[], artifacts: ArtifactReport[]): string[] {

@@ -23,14 +23,22 @@ export function replaceMatrixBlock(text: string, block: string, file: string): s
   return `${head}\n${block.trim()}\n${tail}`;
 }
 
-/** Rewrite the block in place; returns whether the file changed. */
-export async function updateReadme(file: string, block: string): Promise<boolean> {
-  let text: string;
+async function readReadme(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     throw new InputError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+/** Fail before any registry work when the README cannot take the table. */
+export async function checkReadme(file: string): Promise<void> {
+  replaceMatrixBlock(await readReadme(file), '', file);
+}
+
+/** Rewrite the block in place; returns whether the file changed. */
+export async function updateReadme(file: string, block: string): Promise<boolean> {
+  const text = await readReadme(file);
   const next = replaceMatrixBlock(text, block, file);
   if (next === text) return false;
   await writeFileAtomic(file, next);

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createArtifactProbe } from '../../audit/artifacts.js';
 import { collectTargets, type AuditSources } from '../../audit/collect.js';
-import { updateReadme } from '../../audit/readme.js';
+import { checkReadme, updateReadme } from '../../audit/readme.js';
 import { renderMarkdown, renderTable, reportJson, supportJson, supportTableMarkdown } from '../../audit/report.js';
 import { runAudit, strictFindings, type AuditReport } from '../../audit/run.js';
 import { ExitError, InputError } from '../../errors.js';
@@ -71,12 +71,16 @@ function progress(output: Output): ((done: number, total: number, ref: string) =
   };
 }
 
+/** A path under `cwd`, written relative to the process's folder so messages read the way the user typed them. */
+function userPath(cwd: string, path: string): string {
+  return relative(process.cwd(), resolve(cwd, path)) || '.';
+}
+
 async function sourcesOf(opts: AuditCommandOptions, cwd: string): Promise<AuditSources> {
   const given = opts.stack !== undefined || opts.manifests !== undefined || opts.image !== undefined;
   const sources: AuditSources = {};
   const stackFile = opts.stack ?? (given ? undefined : DEFAULT_STACK);
-  // Relative to the process's folder so messages name the file the way the user wrote it.
-  if (stackFile !== undefined) sources.stack = await loadStack(relative(process.cwd(), resolve(cwd, stackFile)));
+  if (stackFile !== undefined) sources.stack = await loadStack(userPath(cwd, stackFile));
   if (opts.manifests) sources.manifests = opts.manifests;
   if (opts.image) sources.images = opts.image;
   return sources;
@@ -84,8 +88,7 @@ async function sourcesOf(opts: AuditCommandOptions, cwd: string): Promise<AuditS
 
 async function writeResults(report: AuditReport, opts: AuditCommandOptions, cwd: string, output: Output): Promise<void> {
   if (opts.updateReadme !== undefined) {
-    const readme = resolve(cwd, opts.updateReadme);
-    const changed = await updateReadme(readme, supportTableMarkdown(report.rows));
+    const changed = await updateReadme(userPath(cwd, opts.updateReadme), supportTableMarkdown(report.rows));
     output.info(`${opts.updateReadme}: ${changed ? 'support table updated' : 'support table unchanged'}`);
   }
   const matrix = opts.matrix ?? (opts.updateReadme !== undefined ? join(dirname(opts.updateReadme), 'matrix', 'support.json') : undefined);
@@ -97,6 +100,7 @@ export async function audit(opts: AuditCommandOptions, cwd: string): Promise<Aud
   const format = formatOf(opts);
   const concurrency = concurrencyOf(opts.concurrency);
   const registryOptions = registryOptionsFrom(opts, output.debug);
+  if (opts.updateReadme !== undefined) await checkReadme(userPath(cwd, opts.updateReadme));
   const sources = await sourcesOf(opts, cwd);
   const collection = await collectTargets(sources, cwd);
   const registry = createRegistry(registryOptions);
