@@ -33,7 +33,8 @@ fi
 
 # The build tests make an arm64 base image from Debian's arm64 busybox-static package; cache the
 # .deb where test/build/fixture.ts looks (AMPERE_DEB_CACHE, default ~/.cache/ampere-images/debs).
-deb_cache="${AMPERE_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ampere-images/debs}"
+home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"   # as node's os.homedir() finds it
+deb_cache="${AMPERE_DEB_CACHE:-${XDG_CACHE_HOME:-$home/.cache}/ampere-images/debs}"
 if ! compgen -G "$deb_cache/busybox-static_*_arm64.deb" >/dev/null; then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     if [ "$(id -u)" != 0 ]; then
