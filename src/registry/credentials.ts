@@ -112,6 +112,8 @@ export const runHelper: HelperRunner = (helper, server) =>
       const why = code === 'ENOENT' ? 'not found on PATH' : `failed: ${stderr.trim().split('\n')[0] ?? ''}`;
       reject(new InputError(`credential helper docker-credential-${helper} ${why}`));
     });
+    // A helper may exit without reading stdin; its exit status tells what happened.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(server);
   });
 
