@@ -3,8 +3,8 @@
  * of the scheduled job's pull request. Values come from registries and manifests, so every cell
  * is escaped: no markdown, HTML or table breaks can be injected.
  */
-import { arm64Source, shortDigest, type AuditComponent, type AuditDiff, type Change, type ImageChange } from './diff.js';
-import type { ImageReport } from './inspect.js';
+import { arm64Source, shortDigest, type AuditDiff, type Change, type ImageChange, type SavedImage } from './diff.js';
+import type { ComponentReport } from './matrix.js';
 
 /** Backslash-escape markdown punctuation (CommonMark allows it before any ASCII punctuation). */
 export function mdText(value: string): string {
@@ -30,7 +30,7 @@ function sourceCell(source: string | null): string {
   return source === 'arm64' ? 'yes' : `via ${code(source.replace(/^alternate /, ''))}`;
 }
 
-function arm64Cell(image: ImageReport): string {
+function arm64Cell(image: SavedImage): string {
   return image.status === 'ok' ? sourceCell(arm64Source(image)) : `not inspected (${mdText(image.status)})`;
 }
 
@@ -54,7 +54,7 @@ function fieldRows(c: ImageChange): string[][] {
   ];
 }
 
-function componentSummary(c: AuditComponent): string {
+function componentSummary(c: ComponentReport): string {
   return `arm64 ${c.arm64}, multi-arch ${c.multiArch}, build ${c.build}`;
 }
 

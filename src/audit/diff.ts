@@ -13,22 +13,19 @@ import { InputError } from '../errors.js';
 import type { Declared } from '../stack-types.js';
 import { parseReference, repositoryName } from '../reference.js';
 import type { ImageReport, ImageStatus } from './inspect.js';
+import type { ComponentReport, Support } from './matrix.js';
 
-export type Support = 'yes' | 'partial' | 'no';
+/**
+ * An image as saved: every field the diff reads is in both `audit --json` and matrix/support.json;
+ * the rest only in `audit --json`.
+ */
+export type SavedImage = Pick<ImageReport, 'ref' | 'digest' | 'platforms' | 'arm64' | 'multiArch' | 'arm64Alternative' | 'status' | 'components'>
+  & Partial<Pick<ImageReport, 'mediaType' | 'error' | 'locations' | 'note'>>;
 
-/** One entry of `audit --json` components[]: a row of the support table. */
-export interface AuditComponent {
-  /** "CNI-canal" */
-  name: string;
-  images: string[];
-  arm64: Support;
-  multiArch: Support;
-  build: Declared;
-}
-
-export interface AuditReport {
-  images: ImageReport[];
-  components: AuditComponent[];
+/** An audit as saved: `audit --json` output or matrix/support.json. */
+export interface SavedAudit {
+  images: SavedImage[];
+  components: ComponentReport[];
 }
 
 export interface Change<T> {
@@ -75,8 +72,8 @@ export interface AuditDiff {
   regressions: Regression[];
   /** Images in both audits, inspected both times, that offer arm64 now and did not before. */
   gained: Gain[];
-  images: { added: ImageReport[]; removed: ImageReport[]; changed: ImageChange[] };
-  components: { added: AuditComponent[]; removed: AuditComponent[]; changed: ComponentChange[] };
+  images: { added: SavedImage[]; removed: SavedImage[]; changed: ImageChange[] };
+  components: { added: ComponentReport[]; removed: ComponentReport[]; changed: ComponentChange[] };
 }
 
 const STATUSES: readonly string[] = ['ok', 'not-found', 'unauthorized', 'error'];
@@ -89,6 +86,7 @@ const isStringOrNull: Check = (v) => v === null || isString(v);
 const isBoolean: Check = (v) => typeof v === 'boolean';
 const isStringList: Check = (v) => Array.isArray(v) && v.every(isString);
 const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
+const optional = (check: Check): Check => (v) => v === undefined || check(v);
 const isRef: Check = (v) => {
   if (typeof v !== 'string') return false;
   try {
@@ -99,21 +97,21 @@ const isRef: Check = (v) => {
   }
 };
 
-const IMAGE_FIELDS: Array<[keyof ImageReport, Check, string]> = [
+const IMAGE_FIELDS: Array<[keyof SavedImage, Check, string]> = [
   ['ref', isRef, 'must be an image reference'],
   ['digest', isStringOrNull, 'must be a digest or null'],
-  ['mediaType', isStringOrNull, 'must be a media type or null'],
+  ['mediaType', optional(isStringOrNull), 'must be a media type or null'],
   ['platforms', isStringList, 'must be a list of platforms'],
   ['arm64', isBoolean, 'must be true or false'],
   ['multiArch', isBoolean, 'must be true or false'],
   ['arm64Alternative', (v) => v === null || isRef(v), 'must be an image reference or null'],
   ['status', oneOf(STATUSES), `must be one of ${STATUSES.join(', ')}`],
-  ['error', isStringOrNull, 'must be a message or null'],
+  ['error', optional(isStringOrNull), 'must be a message or null'],
   ['components', isStringList, 'must be a list of component names'],
-  ['locations', isStringList, 'must be a list of locations'],
+  ['locations', optional(isStringList), 'must be a list of locations'],
 ];
 
-const COMPONENT_FIELDS: Array<[keyof AuditComponent, Check, string]> = [
+const COMPONENT_FIELDS: Array<[keyof ComponentReport, Check, string]> = [
   ['name', isString, 'must be a component name'],
   ['images', isStringList, 'must be a list of image references'],
   ['arm64', oneOf(SUPPORTS), `must be one of ${SUPPORTS.join(', ')}`],
@@ -138,19 +136,19 @@ function checkEntries<T>(file: string, list: unknown, key: string, fields: Array
   });
 }
 
-/** Check the shape of a parsed `audit --json` document; errors name the file and the field. */
-export function validateAuditReport(doc: unknown, file: string): AuditReport {
+/** Check the shape of a parsed `audit --json` document or matrix/support.json; errors name the file and the field. */
+export function validateSavedAudit(doc: unknown, file: string): SavedAudit {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new InputError(`${file}: not an audit report (expected a JSON object with images and components)`);
   }
   const d = doc as Record<string, unknown>;
-  checkEntries<ImageReport>(file, d.images, 'images', IMAGE_FIELDS);
-  checkEntries<AuditComponent>(file, d.components, 'components', COMPONENT_FIELDS);
-  return d as unknown as AuditReport;
+  checkEntries<SavedImage>(file, d.images, 'images', IMAGE_FIELDS);
+  checkEntries<ComponentReport>(file, d.components, 'components', COMPONENT_FIELDS);
+  return d as unknown as SavedAudit;
 }
 
 /** "arm64", "alternate docker.io/x/y:1", or null when the image offers no arm64 (or was not inspected). */
-export function arm64Source(image: ImageReport): string | null {
+export function arm64Source(image: SavedImage): string | null {
   if (image.status !== 'ok') return null;
   if (image.arm64) return 'arm64';
   return image.arm64Alternative === null ? null : `alternate ${image.arm64Alternative}`;
@@ -172,7 +170,7 @@ const hasChange = (fields: object): boolean => Object.values(fields).some((v) =>
 const sameList = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
 /** Field changes of one reference; support fields only when both audits could inspect it. */
-function imageChange(old: ImageReport, now: ImageReport): ImageChange | undefined {
+function imageChange(old: SavedImage, now: SavedImage): ImageChange | undefined {
   const inspected = old.status === 'ok' && now.status === 'ok';
   const fields: ImageChange = {
     ref: now.ref,
@@ -189,15 +187,15 @@ function imageChange(old: ImageReport, now: ImageReport): ImageChange | undefine
 const byRef = (a: { ref: string }, b: { ref: string }): number => a.ref.localeCompare(b.ref);
 const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
 
-function gains(pairs: Array<[ImageReport, ImageReport]>): Gain[] {
+function gains(pairs: Array<[SavedImage, SavedImage]>): Gain[] {
   return pairs.flatMap(([old, now]): Gain[] => {
     const source = arm64Source(now);
     return old.status === 'ok' && arm64Source(old) === null && source !== null ? [{ ref: now.ref, now: source }] : [];
   }).sort(byRef);
 }
 
-function regressions(pairs: Array<[ImageReport, ImageReport]>, removed: ImageReport[], added: ImageReport[]): Regression[] {
-  const lost = (now: ImageReport): boolean => now.status === 'ok' && arm64Source(now) === null;
+function regressions(pairs: Array<[SavedImage, SavedImage]>, removed: SavedImage[], added: SavedImage[]): Regression[] {
+  const lost = (now: SavedImage): boolean => now.status === 'ok' && arm64Source(now) === null;
   const found: Regression[] = [];
   for (const [old, now] of pairs) {
     const before = arm64Source(old);
@@ -211,7 +209,7 @@ function regressions(pairs: Array<[ImageReport, ImageReport]>, removed: ImageRep
   return found.sort(byRef);
 }
 
-function componentChanges(old: AuditComponent[], now: AuditComponent[]): AuditDiff['components'] {
+function componentChanges(old: ComponentReport[], now: ComponentReport[]): AuditDiff['components'] {
   const before = new Map(old.map((c) => [c.name, c]));
   const after = new Map(now.map((c) => [c.name, c]));
   const changed: ComponentChange[] = [];
@@ -234,12 +232,12 @@ function componentChanges(old: AuditComponent[], now: AuditComponent[]): AuditDi
 }
 
 /** Everything that changed from `old` to `now`, sorted by reference and component name. */
-export function diffAudits(old: AuditReport, now: AuditReport): AuditDiff {
+export function diffAudits(old: SavedAudit, now: SavedAudit): AuditDiff {
   const before = new Map(old.images.map((i) => [i.ref, i]));
   const after = new Map(now.images.map((i) => [i.ref, i]));
   const added = now.images.filter((i) => !before.has(i.ref)).sort(byRef);
   const removed = old.images.filter((i) => !after.has(i.ref)).sort(byRef);
-  const pairs = now.images.flatMap((i): Array<[ImageReport, ImageReport]> => {
+  const pairs = now.images.flatMap((i): Array<[SavedImage, SavedImage]> => {
     const o = before.get(i.ref);
     return o ? [[o, i]] : [];
   });

@@ -5,8 +5,9 @@
  * manifests and registries, so every value passes through the `html` template, which escapes.
  * Colour is never the only signal: each support cell also carries a symbol and a word.
  */
-import { arm64Source, shortDigest, type AuditComponent, type AuditReport } from './diff.js';
-import type { ImageReport } from './inspect.js';
+import { arm64Source, shortDigest, type SavedAudit, type SavedImage } from './diff.js';
+import type { ArtifactReport } from './artifacts.js';
+import type { ComponentReport } from './matrix.js';
 
 export interface HtmlOptions {
   /** When the audit ran, ISO 8601: "2025-01-06T03:00:00Z". */
@@ -89,13 +90,19 @@ function shortRef(ref: string): string {
   return ref.replace(/^docker\.io\/(library\/)?/, '');
 }
 
-function componentRow(c: AuditComponent): Html {
+/** "runsc: amd64 present, arm64 absent"; the file name only, so the page holds no URL. */
+function artifactLine(a: ArtifactReport): Html {
+  const name = a.url.slice(a.url.lastIndexOf('/') + 1);
+  return html`<div class="artifact">release file <code>${name}</code>: ${Object.entries(a.arches).map(([arch, state]) => `${arch} ${state}`).join(', ')}</div>`;
+}
+
+function componentRow(c: ComponentReport): Html {
   return html`<tr data-component="${c.name}">
 <th scope="row">${c.name}</th>
 ${supportCell(c.arm64)}
 ${supportCell(c.multiArch)}
 ${supportCell(c.build, c.build, 'declared: does upstream source build for arm64?')}
-<td>${c.images.length === 0 ? html`<span class="muted">none</span>` : c.images.map((ref, i) => html`${i ? ', ' : ''}<code title="${ref}">${shortRef(ref)}</code>`)}</td>
+<td>${c.images.length === 0 && !c.artifacts ? html`<span class="muted">none</span>` : c.images.map((ref, i) => html`${i ? ', ' : ''}<code title="${ref}">${shortRef(ref)}</code>`)}${c.artifacts?.map(artifactLine)}</td>
 </tr>
 `;
 }
@@ -103,7 +110,7 @@ ${supportCell(c.build, c.build, 'declared: does upstream source build for arm64?
 /** How an image offers linux/arm64: itself, only through an alternate image, not at all, or unknown. */
 type Arm64Kind = 'native' | 'alternate' | 'none' | 'not inspected';
 
-function arm64Kind(image: ImageReport): Arm64Kind {
+function arm64Kind(image: SavedImage): Arm64Kind {
   if (image.status !== 'ok') return 'not inspected';
   const source = arm64Source(image);
   return source === null ? 'none' : source === 'arm64' ? 'native' : 'alternate';
@@ -121,7 +128,7 @@ function platformList(platforms: string[]): Html {
   return html`<ul class="platforms">${platforms.map((p) => html`<li${p === 'linux/arm64' ? html` class="arm64"` : ''}>${p}</li>`)}</ul>`;
 }
 
-function imageRow(image: ImageReport): Html {
+function imageRow(image: SavedImage): Html {
   const multi = image.status !== 'ok' ? supportCell('unknown', 'unknown', 'not inspected') : supportCell(image.multiArch ? 'yes' : 'no');
   const status = image.status === 'ok' && !image.note
     ? html`ok`
@@ -139,16 +146,16 @@ ${multi}
 `;
 }
 
-function summary(report: AuditReport): string {
+function summary(report: SavedAudit): string {
   const count = (kind: Arm64Kind): number => report.images.filter((i) => arm64Kind(i) === kind).length;
   return `${report.components.length} components, ${report.images.length} images: ${count('native')} with linux/arm64, `
     + `${count('alternate')} only through an alternate, ${count('none')} without, ${count('not inspected')} not inspected`;
 }
 
 /** Images in the order of the components table, then by reference; images of no component last. */
-function byComponent(report: AuditReport): ImageReport[] {
+function byComponent(report: SavedAudit): SavedImage[] {
   const order = new Map(report.components.map((c, i) => [c.name, i]));
-  const rank = (i: ImageReport): number => Math.min(...i.components.map((c) => order.get(c) ?? order.size), order.size);
+  const rank = (i: SavedImage): number => Math.min(...i.components.map((c) => order.get(c) ?? order.size), order.size);
   return [...report.images].sort((a, b) => rank(a) - rank(b) || a.ref.localeCompare(b.ref));
 }
 
@@ -166,7 +173,7 @@ const LEGEND: Array<[Level, string]> = [
 ];
 
 /** The whole page; the same report and time always give the same bytes. */
-export function renderHtml(report: AuditReport, opts: HtmlOptions): string {
+export function renderHtml(report: SavedAudit, opts: HtmlOptions): string {
   const page = html`<!doctype html>
 <html lang="en">
 <head>

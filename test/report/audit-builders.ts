@@ -1,5 +1,6 @@
 /** Small builders for audit report values, so each test case states only what it varies. */
-import type { AuditComponent, AuditReport } from '../../src/audit/diff.js';
+import type { SavedAudit } from '../../src/audit/diff.js';
+import type { ComponentReport } from '../../src/audit/matrix.js';
 import type { ImageReport } from '../../src/audit/inspect.js';
 
 export const DIGEST_A = `sha256:${'a'.repeat(64)}`;
@@ -24,10 +25,10 @@ export function image(ref: string, fields: Partial<ImageReport> = {}): ImageRepo
   };
 }
 
-export function component(name: string, fields: Partial<AuditComponent> = {}): AuditComponent {
+export function component(name: string, fields: Partial<ComponentReport> = {}): ComponentReport {
   return { name, images: [], arm64: 'yes', multiArch: 'yes', build: 'yes', ...fields };
 }
 
-export function report(images: ImageReport[], components: AuditComponent[] = []): AuditReport {
+export function report(images: ImageReport[], components: ComponentReport[] = []): SavedAudit {
   return { images, components };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditDiff, AuditReport } from '../../src/audit/diff.js';
+import type { AuditDiff, SavedAudit } from '../../src/audit/diff.js';
 import { DIGEST_B, component, image, report } from './audit-builders.js';
 import { runCli } from './cli.js';
 
@@ -10,7 +10,7 @@ const BUSY = 'docker.io/library/busybox:1.36';
 const NGINX = 'docker.io/library/nginx:1.25';
 
 let dir: string;
-const write = (name: string, value: AuditReport | string): void =>
+const write = (name: string, value: SavedAudit | string): void =>
   writeFileSync(join(dir, name), typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
 beforeAll(() => {

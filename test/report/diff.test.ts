@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { diffAudits, validateAuditReport, type AuditDiff, type AuditReport } from '../../src/audit/diff.js';
+import { diffAudits, validateSavedAudit, type AuditDiff, type SavedAudit } from '../../src/audit/diff.js';
+import { reportJson, supportJson } from '../../src/audit/report.js';
 import { InputError } from '../../src/errors.js';
 import { DIGEST_A, DIGEST_B, component, image, report } from './audit-builders.js';
+import { SAMPLE_REPORT } from './sample-report.js';
 
 const BUSY = 'docker.io/library/busybox:1.36';
 const FLANNEL = 'quay.io/coreos/flannel:v0.11.0';
@@ -11,8 +13,8 @@ const AMD64 = ['linux/amd64'];
 
 interface Case {
   name: string;
-  old: AuditReport;
-  now: AuditReport;
+  old: SavedAudit;
+  now: SavedAudit;
   expected: Partial<AuditDiff>;
 }
 
@@ -162,7 +164,7 @@ describe('diffAudits', () => {
   });
 });
 
-describe('validateAuditReport', () => {
+describe('validateSavedAudit', () => {
   const valid = (): Record<string, unknown> => JSON.parse(JSON.stringify(report([image(BUSY), image(FLANNEL)], [component('app')])));
   const broken: Array<[string, (d: Record<string, unknown>) => unknown, string]> = [
     ['an array', () => [], 'old.json: not an audit report'],
@@ -175,11 +177,19 @@ describe('validateAuditReport', () => {
   ];
 
   it('accepts a report of the contract shape', () => {
-    expect(validateAuditReport(valid(), 'old.json').images).toHaveLength(2);
+    expect(validateSavedAudit(valid(), 'old.json').images).toHaveLength(2);
+  });
+
+  it('reads what the audit writes: matrix/support.json and audit --json', () => {
+    const audit = { ...SAMPLE_REPORT, rows: [], invalid: [] };
+    const support = validateSavedAudit(JSON.parse(supportJson(audit)), 'matrix/support.json');
+    expect(support.images.map((i) => i.ref).sort()).toEqual(SAMPLE_REPORT.images.map((i) => i.ref).sort());
+    const json = validateSavedAudit(JSON.parse(JSON.stringify(reportJson(audit, new Date(0)))), 'audit.json');
+    expect(json.components).toEqual(SAMPLE_REPORT.components);
   });
 
   it.each(broken)('rejects %s with one line naming file and field', (_name, mutate, message) => {
-    const run = (): unknown => validateAuditReport(mutate(valid()), 'old.json');
+    const run = (): unknown => validateSavedAudit(mutate(valid()), 'old.json');
     expect(run).toThrow(InputError);
     expect(run).toThrow(message);
   });

@@ -29,6 +29,10 @@ describe('renderHtml', () => {
     expect(page).toContain(`<code class="digest" title="${d}">${d.slice(0, 19)}</code>`);
   });
 
+  it('names release files without their URL', () => {
+    expect(page).toContain('<div class="artifact">release file <code>runsc</code>: amd64 present, arm64 absent</div>');
+  });
+
   it('shows when the audit ran, and the alternates used', () => {
     expect(page).toContain('<time datetime="2025-01-06T03:00:00Z">2025-01-06 03:00 UTC</time>');
     expect(page).toContain('<code>docker.io/carlosedp/kube-state-metrics:v1.8.0</code>');

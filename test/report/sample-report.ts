@@ -3,7 +3,7 @@
  * native multi-arch, alternate-only, amd64-only and not-inspected images across components.
  */
 import { createHash } from 'node:crypto';
-import type { AuditReport } from '../../src/audit/diff.js';
+import type { SavedAudit } from '../../src/audit/diff.js';
 import type { ImageReport } from '../../src/audit/inspect.js';
 import { component, image } from './audit-builders.js';
 
@@ -38,7 +38,7 @@ export const SAMPLE_IMAGES: ImageReport[] = [
 
 const refsOf = (name: string): string[] => SAMPLE_IMAGES.filter((i) => i.components.includes(name)).map((i) => i.ref).sort();
 
-export const SAMPLE_REPORT: AuditReport = {
+export const SAMPLE_REPORT: SavedAudit = {
   images: SAMPLE_IMAGES,
   components: [
     component('CNI-canal', { images: refsOf('CNI-canal'), arm64: 'yes', multiArch: 'no' }),
@@ -48,7 +48,10 @@ export const SAMPLE_REPORT: AuditReport = {
     component('prometheus', { images: refsOf('prometheus'), arm64: 'partial', multiArch: 'partial' }),
     component('rook', { images: refsOf('rook'), arm64: 'yes', multiArch: 'yes' }),
     component('kata', { images: refsOf('kata'), arm64: 'no', multiArch: 'no' }),
-    component('gvisor', { images: [], arm64: 'no', multiArch: 'no' }),
+    component('gvisor', {
+      images: [], arm64: 'no', multiArch: 'no',
+      artifacts: [{ url: 'https://storage.googleapis.com/gvisor/releases/release/latest/{uname}/runsc', arches: { amd64: 'present', arm64: 'absent' } }],
+    }),
     component('ingress-nginx', { images: refsOf('ingress-nginx'), arm64: 'yes', multiArch: 'yes' }),
     component('metallb', { images: refsOf('metallb'), arm64: 'yes', multiArch: 'yes', build: 'no' }),
   ],

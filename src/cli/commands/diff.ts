@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { diffAudits, validateAuditReport, type AuditDiff, type AuditReport } from '../../audit/diff.js';
+import { diffAudits, validateSavedAudit, type AuditDiff, type SavedAudit } from '../../audit/diff.js';
 import { renderDiffMarkdown } from '../../audit/diff-markdown.js';
 import { ExitError, InputError } from '../../errors.js';
 import { createOutput, printJson, type Output } from '../output.js';
@@ -12,7 +12,7 @@ export interface DiffOptions {
   cwd?: string;
 }
 
-async function readAuditReport(file: string, cwd: string): Promise<AuditReport> {
+async function readSavedAudit(file: string, cwd: string): Promise<SavedAudit> {
   let text: string;
   try {
     text = await readFile(resolve(cwd, file), 'utf8');
@@ -25,13 +25,13 @@ async function readAuditReport(file: string, cwd: string): Promise<AuditReport> 
   } catch (err) {
     throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  return validateAuditReport(doc, file);
+  return validateSavedAudit(doc, file);
 }
 
 /** Diff two `audit --json` files, print markdown or JSON; exit 1 on a lost arm64 when asked. */
 export async function runDiff(oldFile: string, newFile: string, opts: DiffOptions, output: Output): Promise<AuditDiff> {
   const cwd = opts.cwd ?? process.cwd();
-  const diff = diffAudits(await readAuditReport(oldFile, cwd), await readAuditReport(newFile, cwd));
+  const diff = diffAudits(await readSavedAudit(oldFile, cwd), await readSavedAudit(newFile, cwd));
   if (opts.json) printJson(output, diff);
   else output.out(renderDiffMarkdown(diff));
   if (opts.failOnRegression && diff.regressions.length > 0) {
