@@ -142,6 +142,13 @@ describe('audit against a real registry', () => {
     expect(r.stdout).toContain('via quay.io/example/web-arm64:1.0');
   });
 
+  it('--format html renders the page through the html module', async () => {
+    const r = await cli(['audit', '--image', 'busybox:1.36', '--format', 'html', ...upstream], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('<!doctype html>')).toBe(true);
+    expect(r.stdout).toContain('docker.io/library/busybox:1.36');
+  });
+
   it('--manifests scans folders without a stack', async () => {
     const r = await cli(['audit', '--manifests', 'manifests', '--json', ...upstream], dir);
     expect(r.code).toBe(0);

@@ -2,6 +2,7 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createArtifactProbe } from '../../audit/artifacts.js';
+import { renderHtml } from '../../audit/html.js';
 import { collectTargets, type AuditSources } from '../../audit/collect.js';
 import { checkReadme, updateReadme } from '../../audit/readme.js';
 import { renderMarkdown, renderTable, reportJson, supportJson, supportTableMarkdown } from '../../audit/report.js';
@@ -50,16 +51,16 @@ function concurrencyOf(value: string | undefined): number | undefined {
   return n;
 }
 
-function render(report: AuditReport, format: Format): string {
+function render(report: AuditReport, format: Format, now: Date): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(reportJson(report, new Date()), null, 2)}\n`;
+      return `${JSON.stringify(reportJson(report, now), null, 2)}\n`;
     case 'markdown':
       return renderMarkdown(report);
     case 'table':
       return `${renderTable(report)}\n`;
     case 'html':
-      throw new InputError('--format html is not available in this build');
+      return renderHtml(report, { generatedAt: now.toISOString() });
   }
 }
 
@@ -115,7 +116,7 @@ export async function audit(opts: AuditCommandOptions, cwd: string): Promise<Aud
   } finally {
     await registry.close();
   }
-  const text = render(report, format);
+  const text = render(report, format, new Date());
   if (opts.output !== undefined) await writeFileAtomic(resolve(cwd, opts.output), text);
   else output.out(text);
   await writeResults(report, opts, cwd, output);
