@@ -3,7 +3,7 @@
  * the scalar that holds them (so a rewrite can change exactly that scalar). Pure: no files here.
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
-import { looksHosted, namesImage, parseFlag } from './rules.js';
+import { hasTagOrDigest, looksHosted, namesBaseImage, namesImage, parseFlag } from './rules.js';
 import { compositeCandidates, type Composite } from './composites.js';
 
 export type PathSegment = string | number;
@@ -132,7 +132,7 @@ function scalar(node: Scalar, path: PathSegment[], key: string, ctx: Context, pr
   if (value.trim() === '') return;
   const rule: Rule | undefined =
     key === 'image' && prefix === '' ? 'image-field' : namesImage(key) ? 'named' : looksHosted(value) ? 'hosted' : undefined;
-  if (!rule) return;
+  if (!rule || (rule === 'named' && namesBaseImage(key) && !hasTagOrDigest(value))) return;
   const last = path.length;
   const kustomizable =
     rule === 'image-field' && typeof path[last - 2] === 'number' && ['containers', 'initContainers'].includes(String(path[last - 3]));

@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { findCandidates } from './candidates.js';
 import { summarize, type Discovery, type Hit, type InvalidImage } from './discovery.js';
 import { ManifestSyntaxError, readManifest, type ManifestFile } from './files.js';
-import { KUSTOMIZATION_FILES, applyOverrides, isRemote, readKustomization } from './kustomize.js';
+import { KUSTOMIZATION_FILES, applyOverrides, isRemote, readKustomization, type Kustomization } from './kustomize.js';
 
 export interface Scan {
   hits: Hit[];
@@ -19,6 +19,9 @@ export interface Scan {
   /** Every file read, by absolute path; a file reached twice is parsed once. */
   files: Map<string, ManifestFile>;
   syntaxErrors: ManifestSyntaxError[];
+  /** What the walk read as plain files, and the kustomizations it built (absolute paths). */
+  plain: string[];
+  roots: string[];
 }
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -31,14 +34,18 @@ export async function discoverImages(paths: string[], opts: { cwd: string }): Pr
 /** Scan files and folders; a path that does not exist is bad input. */
 export async function scanPaths(paths: string[], cwd: string): Promise<Scan> {
   const scanner = new Scanner(cwd);
+  const given = new Set<string>();
   for (const p of paths) {
     const abs = resolve(cwd, p);
     const kind = await kindOf(abs);
     if (kind === 'missing') throw new InputError(`${p}: no such file or directory`);
+    const kfile = kind === 'dir' ? await kustomizationIn(abs) : KUSTOMIZATION_FILES.includes(basename(abs)) ? abs : undefined;
+    if (kfile) given.add(kfile);
     if (kind === 'dir') await scanner.dir(abs);
-    else if (KUSTOMIZATION_FILES.includes(basename(abs))) scanner.hits.push(...(await scanner.kustomize(abs, [], [])));
-    else scanner.hits.push(...(await scanner.file(abs, false)));
+    else if (kfile) scanner.roots.push(kfile);
+    else await scanner.plainFile(abs);
   }
+  await scanner.buildRoots(given);
   return scanner;
 }
 
@@ -60,6 +67,10 @@ class Scanner implements Scan {
   problems: InvalidImage[] = [];
   files = new Map<string, ManifestFile>();
   syntaxErrors: ManifestSyntaxError[] = [];
+  plain: string[] = [];
+  roots: string[] = [];
+  private readonly unreadable = new Set<string>();
+  private readonly kustomizations = new Map<string, Kustomization | undefined>();
 
   constructor(readonly cwd: string) {}
 
@@ -67,10 +78,16 @@ class Scanner implements Scan {
     return relative(this.cwd, abs) || '.';
   }
 
+  /** A base included by two overlays has its problems once. */
+  report(problem: InvalidImage): void {
+    const same = (p: InvalidImage): boolean => p.value === problem.value && p.location === problem.location && p.error === problem.error;
+    if (!this.problems.some(same)) this.problems.push(problem);
+  }
+
   async dir(dir: string): Promise<void> {
     const kfile = await kustomizationIn(dir);
     if (kfile) {
-      this.hits.push(...(await this.kustomize(kfile, [], [])));
+      this.roots.push(kfile);
       return;
     }
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
@@ -78,23 +95,58 @@ class Scanner implements Scan {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const abs = join(dir, e.name);
       if (e.isDirectory()) await this.dir(abs);
-      else if (e.isFile() && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) this.hits.push(...(await this.file(abs, false)));
+      else if (e.isFile() && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) await this.plainFile(abs);
     }
   }
 
+  /**
+   * Build the kustomizations the walk found, except those another one includes (a base or
+   * component is read as part of its overlay, not alone); the ones given by path always.
+   */
+  async buildRoots(given: Set<string>): Promise<void> {
+    const included = new Set<string>();
+    for (const kfile of this.roots) {
+      const k = await this.kustomization(kfile);
+      for (const entry of [...(k?.resources ?? []), ...(k?.components ?? [])]) included.add(resolve(dirname(kfile), entry));
+    }
+    this.roots = [...new Set(this.roots)].filter((k) => given.has(k) || !included.has(dirname(k)));
+    for (const kfile of this.roots) this.hits.push(...(await this.kustomize(kfile, [], [])));
+  }
+
+  async plainFile(abs: string): Promise<void> {
+    this.plain.push(abs);
+    this.hits.push(...(await this.file(abs, false)));
+  }
+
+  /** Parsed once; a broken kustomization is one problem, however often it is included. */
+  async kustomization(kfile: string): Promise<Kustomization | undefined> {
+    if (!this.kustomizations.has(kfile)) {
+      const file = await this.load(kfile);
+      let k: Kustomization | undefined;
+      try {
+        k = file ? readKustomization(file.docs[0]?.toJS() ?? null, this.name(kfile)) : undefined;
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        this.report({ value: this.name(kfile), location: this.name(kfile), error: err.message });
+      }
+      this.kustomizations.set(kfile, k);
+    }
+    return this.kustomizations.get(kfile);
+  }
+
   async load(abs: string): Promise<ManifestFile | undefined> {
-    const cached = this.files.get(abs);
-    if (cached) return cached;
+    if (this.files.has(abs) || this.unreadable.has(abs)) return this.files.get(abs);
     try {
       const file = await readManifest(abs, this.name(abs));
       this.files.set(abs, file);
       return file;
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
+      this.unreadable.add(abs);
       if (err instanceof ManifestSyntaxError) this.syntaxErrors.push(err);
       const syntax = err instanceof ManifestSyntaxError;
       const location = syntax ? `${err.file}:${err.line}` : this.name(abs);
-      this.problems.push({ value: this.name(abs), location, error: syntax ? `invalid YAML: ${err.reason}` : err.message });
+      this.report({ value: this.name(abs), location, error: syntax ? `invalid YAML: ${err.reason}` : err.message });
       return undefined;
     }
   }
@@ -113,22 +165,14 @@ class Scanner implements Scan {
     const dir = dirname(kfile);
     const kname = this.name(kfile);
     const problem = (value: string, field: string, error: string): void => {
-      this.problems.push({ value, location: `${kname}: ${field}`, error });
+      this.report({ value, location: `${kname}: ${field}`, error });
     };
     if (chain.includes(dir)) {
       problem(this.name(dir), 'resources', 'kustomization includes itself');
       return acc;
     }
-    const file = await this.load(kfile);
-    if (!file) return acc;
-    let k;
-    try {
-      k = readKustomization(file.docs[0]?.toJS() ?? null, kname);
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      problem(kname, 'top level', err.message);
-      return acc;
-    }
+    const k = await this.kustomization(kfile);
+    if (!k) return acc;
     const inner = [...chain, dir];
     const include = async (list: string[], field: string, component: boolean): Promise<void> => {
       for (const [i, entry] of list.entries()) {

@@ -10,6 +10,8 @@ import { InputError } from '../errors.js';
 export interface ManifestFile {
   /** As the user should read it: relative to the working folder. */
   name: string;
+  /** Where it was read from (the name when parsed from text). */
+  path: string;
   docs: Document.Parsed[];
   /** The CST the documents were composed from; scalars are edited here. */
   tokens: CST.Token[];
@@ -24,7 +26,7 @@ export class ManifestSyntaxError extends InputError {
 }
 
 /** Parse `text`; throws ManifestSyntaxError at the first error of any document. */
-export function parseManifest(name: string, text: string): ManifestFile {
+export function parseManifest(name: string, text: string, path = name): ManifestFile {
   const lines = new LineCounter();
   const tokens = [...new Parser(lines.addNewLine).parse(text)];
   const docs = [...new Composer({ keepSourceTokens: true }).compose(tokens)];
@@ -32,7 +34,7 @@ export function parseManifest(name: string, text: string): ManifestFile {
     const err = doc.errors[0];
     if (err) throw new ManifestSyntaxError(name, lines.linePos(err.pos[0]).line, firstLine(err.message));
   }
-  return { name, docs, tokens };
+  return { name, path, docs, tokens };
 }
 
 export async function readManifest(path: string, name: string): Promise<ManifestFile> {
@@ -42,7 +44,7 @@ export async function readManifest(path: string, name: string): Promise<Manifest
   } catch (err) {
     throw new InputError(`${name}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  return parseManifest(name, text);
+  return parseManifest(name, text, path);
 }
 
 /** The file's text with every scalar edit applied. */

@@ -14,6 +14,19 @@ export function namesImage(key: string): boolean {
   return /image$/i.test(key);
 }
 
+/**
+ * `--thanos-default-base-image`, `baseImage`: a repository the program adds its own tag to, so
+ * without a tag or digest the value is not a reference (it would read as :latest).
+ */
+export function namesBaseImage(key: string): boolean {
+  return /base[-_]?image$/i.test(key);
+}
+
+/** True when the reference text carries a tag or a digest (a port is not a tag). */
+export function hasTagOrDigest(text: string): boolean {
+  return text.includes('@') || text.lastIndexOf(':') > text.lastIndexOf('/');
+}
+
 /** "--config-reloader-image=quay.io/x:1" -> flag "config-reloader-image", value after "=". */
 export interface Flag {
   name: string;
@@ -39,7 +52,5 @@ const HOSTED = new RegExp(
 
 /** A registry host first and a tag or digest last: "quay.io/x/y:v1", "127.0.0.1:5000/y@sha256:…". */
 export function looksHosted(text: string): boolean {
-  if (!HOSTED.test(text)) return false;
-  const lastSlash = text.lastIndexOf('/');
-  return text.includes('@') || text.indexOf(':', lastSlash) > lastSlash;
+  return HOSTED.test(text) && hasTagOrDigest(text);
 }
