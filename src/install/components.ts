@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { ManifestFile, ManifestUnit, Resource } from './resources.js';
+import { combinedDigest, type ManifestFile, type ManifestUnit, type Resource } from './resources.js';
 import type { Step, WaitStep } from './steps.js';
 
 export type ComponentKind =
@@ -94,8 +94,11 @@ function wait(b: Builder, id: string, title: string, args: string[], timeout: nu
   b.steps.push(step);
 }
 
-function run(b: Builder, id: string, title: string, args: string[]): void {
-  b.steps.push({ id: `${b.c.name}:${id}`, component: b.c.name, kind: 'run', title, argv: [...b.ctx.kubectl, ...args] });
+function run(b: Builder, id: string, title: string, args: string[], contentDigest?: string): void {
+  b.steps.push({
+    id: `${b.c.name}:${id}`, component: b.c.name, kind: 'run', title, argv: [...b.ctx.kubectl, ...args],
+    ...(contentDigest === undefined ? {} : { contentDigest }),
+  });
 }
 
 function applyTarget(unit: ManifestUnit, files: ManifestFile[]): string[] {
@@ -114,8 +117,9 @@ function applyPhase(b: Builder, phase: Phase, crdGroups: Set<string>, deferFluen
     const files = unit.files.filter((_, j) => (unitPhase ?? phases[j]) === phase);
     if (files.length === 0) return;
     const whole = files.length === unit.files.length;
-    run(b, `apply:${phase}:${i}`, `apply ${phase === 'crds' ? 'the CRDs of ' : ''}${unit.path}${whole ? '' : ` (${files.length} of ${unit.files.length} files)`}`,
-      ['apply', '--server-side', '--force-conflicts', ...applyTarget(unit, files)]);
+    const what = whole || files.length > 2 ? `${unit.path}${whole ? '' : ` (${files.length} of ${unit.files.length} files)`}` : files.map((f) => f.path).join(' and ');
+    run(b, `apply:${phase}:${i}`, `apply ${phase === 'crds' ? 'the CRDs of ' : ''}${what}`,
+      ['apply', '--server-side', '--force-conflicts', ...applyTarget(unit, files)], whole ? unit.digest : combinedDigest(files.map((f) => f.digest)));
     applied.push(...files.flatMap((f) => f.resources));
   });
   return applied;

@@ -3,6 +3,7 @@
  * applies (CRDs, then the rest, then custom resources) and to know what to wait for. A kustomize
  * directory is followed through its local resources and its `namespace:`.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -20,6 +21,8 @@ export interface Resource {
 
 export interface ManifestFile {
   path: string;
+  /** sha256 of the file's bytes: an apply whose files changed is not "done" any more. */
+  digest: string;
   resources: Resource[];
 }
 
@@ -27,6 +30,8 @@ export interface ManifestFile {
 export interface ManifestUnit {
   path: string;
   kustomize: boolean;
+  /** sha256 over everything the unit reads, kustomization files included. */
+  digest: string;
   files: ManifestFile[];
 }
 
@@ -86,8 +91,13 @@ async function readManifest(path: string): Promise<ManifestFile> {
   } catch (err) {
     throw new InputError(`${path}: cannot read manifest (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  return { path, resources: parseResources(source, path) };
+  return { path, digest: sha256(source), resources: parseResources(source, path) };
 }
+
+export const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+/** One digest for several: the order matters, as it does for kubectl. */
+export const combinedDigest = (digests: string[]): string => sha256(digests.join('\n'));
 
 async function kustomizationFile(dir: string): Promise<string | undefined> {
   for (const name of KUSTOMIZATION) {
@@ -114,11 +124,13 @@ async function kustomizeFiles(dir: string, seen: Set<string>): Promise<ManifestF
   const file = await kustomizationFile(dir);
   if (file === undefined || seen.has(file)) return [];
   seen.add(file);
-  const [k] = parseAllDocuments(await readFile(file, 'utf8'));
+  const source = await readFile(file, 'utf8');
+  const [k] = parseAllDocuments(source);
   if (k?.errors[0]) throw new InputError(`${file}: invalid YAML: ${k.errors[0].message.split('\n')[0] ?? ''}`);
   const doc: unknown = k?.toJS();
   const kust = isObj(doc) ? doc : {};
-  const out: ManifestFile[] = [];
+  // The kustomization itself is part of what is applied (its images: overrides above all).
+  const out: ManifestFile[] = [{ path: file, digest: sha256(source), resources: [] }];
   for (const key of ['resources', 'bases', 'components', 'crds']) {
     const list = kust[key];
     if (!Array.isArray(list)) continue;
@@ -134,7 +146,7 @@ async function kustomizeFiles(dir: string, seen: Set<string>): Promise<ManifestF
   const namespace = text(kust.namespace);
   if (namespace === undefined) return out;
   return out.map((f) => ({
-    path: f.path,
+    ...f,
     resources: f.resources.map((r) => (CLUSTER_SCOPED.has(r.kind) ? r : { ...r, namespace })),
   }));
 }
@@ -144,9 +156,11 @@ export async function readUnit(path: string): Promise<ManifestUnit> {
   const info = await stat(path).catch(() => {
     throw new InputError(`${path}: no such file or directory`);
   });
-  if (!info.isDirectory()) return { path, kustomize: false, files: [await readManifest(path)] };
-  if (await kustomizationFile(path)) return { path, kustomize: true, files: await kustomizeFiles(path, new Set()) };
+  const unit = (kustomize: boolean, files: ManifestFile[]): ManifestUnit =>
+    ({ path, kustomize, digest: combinedDigest(files.map((f) => f.digest)), files });
+  if (!info.isDirectory()) return unit(false, [await readManifest(path)]);
+  if (await kustomizationFile(path)) return unit(true, await kustomizeFiles(path, new Set()));
   const files: ManifestFile[] = [];
   for (const f of await listManifests(path)) files.push(await readManifest(f));
-  return { path, kustomize: false, files };
+  return unit(false, files);
 }

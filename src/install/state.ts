@@ -29,7 +29,7 @@ function inputsOf(step: Step): unknown {
     case 'write': return [step.path, step.content];
     case 'containerd-config': return [step.path, step.configPath];
     case 'copy': return [step.from, step.to, step.mode];
-    case 'run': return [step.argv, step.tolerate ?? null];
+    case 'run': return [step.argv, step.tolerate ?? null, step.contentDigest ?? null];
     // A longer or shorter timeout does not make a finished wait worth repeating.
     case 'wait': return [step.argv.filter((a) => !a.startsWith('--timeout='))];
   }

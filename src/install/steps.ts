@@ -60,6 +60,8 @@ export interface RunStep extends StepBase {
   argv: string[];
   /** Output that still counts as success (e.g. a taint that is already gone). */
   tolerate?: string;
+  /** sha256 of the files the command reads (kubectl apply -f): changed files make it run again. */
+  contentDigest?: string;
 }
 
 /**
