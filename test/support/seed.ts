@@ -3,7 +3,7 @@
  * (image-spec image-layout.md) and pushes it with Debian's skopeo. Layers are real tar files.
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,8 +45,15 @@ function sha256(data: Uint8Array): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
+/** Past this, the hash chain below takes seconds; large layers use an AES-CTR keystream instead. */
+const CHAIN_MAX = 1 << 20;
+
 /** Deterministic pseudo-random bytes: an image seeded twice gets the same digests. */
 function payload(key: string, size: number): Buffer {
+  if (size > CHAIN_MAX) {
+    const cipher = createCipheriv('aes-256-ctr', createHash('sha256').update(key).digest(), Buffer.alloc(16));
+    return cipher.update(Buffer.alloc(size));
+  }
   const out = Buffer.alloc(size);
   let block = createHash('sha256').update(key).digest();
   for (let off = 0; off < size; off += block.length) {

@@ -1,6 +1,150 @@
+/** `ampere-images mirror`: options in, one mirror run, a summary (or --json) out, the lock written. */
+import { access } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { AuditSources } from '../../audit/collect.js';
+import { inspectImage } from '../../audit/inspect.js';
+import { buildImage } from '../../build/index.js';
+import { ExitError, InputError } from '../../errors.js';
+import { DEFAULT_LOCK, readLock, writeLock, type Lock } from '../../lock.js';
+import { sameLock } from '../../mirror/lock-entries.js';
+import { parsePlatformFilter, parseTargetRegistry } from '../../mirror/plan.js';
+import { createProgress } from '../../mirror/progress.js';
+import { runMirror, type MirrorRun, type MirrorSettings } from '../../mirror/run.js';
+import { collectSources } from '../../mirror/sources.js';
+import { mirrorJson, renderPlan, renderSummary, summarize } from '../../mirror/summary.js';
+import { createRegistry } from '../../registry/client.js';
+import { isLoopback } from '../../registry/endpoint.js';
+import { loadStack } from '../../stack.js';
+import { createOutput, printJson, type Output } from '../output.js';
+import { addRegistryOptions, registryOptionsFrom } from '../registry-options.js';
 
-// Placeholder until the mirror command lands; its owner replaces this file.
+const DEFAULT_STACK = 'images/stack.yaml';
+const BUILDERS = ['buildx', 'buildah'] as const;
+
+export interface MirrorCommandOptions extends Record<string, unknown> {
+  registry: string;
+  stack?: string;
+  manifests?: string[];
+  image?: string[];
+  platform?: string;
+  lock?: string;
+  dryRun?: boolean;
+  /** False with --no-build. */
+  build?: boolean;
+  builder?: string;
+  json?: boolean;
+  concurrency?: string;
+  plainHttp?: boolean | Array<string | boolean>;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+function wholeNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`${flag} "${value}": expected a whole number from 1 to 256`);
+  return n;
+}
+
+function builderOf(value: string | undefined): MirrorSettings['buildSettings']['builder'] {
+  if (value === undefined) return undefined;
+  if (!(BUILDERS as readonly string[]).includes(value)) throw new InputError(`--builder "${value}": expected buildx or buildah`);
+  return value as (typeof BUILDERS)[number];
+}
+
+/** Bare --plain-http means the target registry; loopback targets are plain HTTP anyway. */
+function targetIsPlainHttp(opts: MirrorCommandOptions, registry: string): boolean {
+  const flag = opts.plainHttp;
+  if (flag === true || (Array.isArray(flag) && flag.some((v) => v === true || v === registry))) return true;
+  return isLoopback(registry);
+}
+
+async function sourcesOf(opts: MirrorCommandOptions, cwd: string): Promise<AuditSources> {
+  const given = opts.stack !== undefined || opts.manifests !== undefined || opts.image !== undefined;
+  const sources: AuditSources = {};
+  const stackFile = opts.stack ?? (given ? undefined : DEFAULT_STACK);
+  if (stackFile !== undefined) sources.stack = await loadStack(relative(process.cwd(), resolve(cwd, stackFile)));
+  if (opts.manifests) sources.manifests = opts.manifests;
+  if (opts.image) sources.images = opts.image;
+  return sources;
+}
+
+async function previousLock(file: string, registry: string, output: Output): Promise<Lock | undefined> {
+  if (!(await access(file).then(() => true, () => false))) return undefined;
+  const lock = await readLock(file);
+  if (lock.registry !== registry) output.warn(`${file}: written for registry ${lock.registry}; starting a new lock for ${registry}`);
+  return lock;
+}
+
+function render(run: MirrorRun, opts: MirrorCommandOptions, lockFile: string, output: Output): void {
+  if (opts.json) return printJson(output, mirrorJson(run, opts.dryRun ? null : lockFile));
+  if (opts.dryRun) output.out(renderPlan(run));
+  output.out(renderSummary(summarize(run)));
+}
+
+export async function mirror(opts: MirrorCommandOptions, cwd: string): Promise<MirrorRun> {
+  const output = createOutput(opts);
+  const registryHost = parseTargetRegistry(opts.registry);
+  const platforms = opts.platform === undefined ? undefined : parsePlatformFilter(opts.platform);
+  const blobConcurrency = wholeNumber('--concurrency', opts.concurrency, 8);
+  const builder = builderOf(opts.builder);
+  const plainHttp = targetIsPlainHttp(opts, registryHost);
+  const registryOptions = registryOptionsFrom(opts, output.debug);
+  if (plainHttp) registryOptions.plainHttp = [...(registryOptions.plainHttp ?? []), registryHost];
+  const lockFile = relative(process.cwd(), resolve(cwd, opts.lock ?? DEFAULT_LOCK));
+  const lock = await previousLock(lockFile, registryHost, output);
+  const sources = await sourcesOf(opts, cwd);
+  const collected = await collectSources(sources, cwd);
+  for (const bad of collected.invalid) output.warn(`skipped ${bad.location}: ${bad.error}`);
+
+  const registry = createRegistry(registryOptions);
+  let run: MirrorRun;
+  try {
+    const settings: MirrorSettings = {
+      registry: registryHost, build: opts.build !== false, dryRun: opts.dryRun === true,
+      imageConcurrency: 4, blobConcurrency,
+      findAlternative: async (ref) => (await inspectImage(registry, ref)).arm64Alternative,
+      buildImage,
+      buildSettings: { stackRoot: sources.stack?.root ?? cwd, plainHttp, verbose: output.verbose, log: output.debug, ...(builder ? { builder } : {}) },
+      progress: createProgress({
+        interactive: output.interactive, quiet: output.quiet || opts.dryRun === true,
+        write: (t) => process.stderr.write(t), columns: process.stderr.columns,
+      }),
+    };
+    if (platforms) settings.platforms = platforms;
+    if (lock) settings.lock = lock;
+    run = await runMirror(registry, collected.images, settings);
+  } finally {
+    await registry.close();
+  }
+  if (!opts.dryRun && !sameLock(lock, run.lock)) await writeLock(lockFile, run.lock);
+  render(run, opts, lockFile, output);
+  const failed = run.images.filter((i) => i.result === 'failed');
+  if (failed.length > 0) {
+    throw new ExitError(1, `error: ${failed.length} image(s) failed to mirror:\n${failed.map((f) => `  ${f.source}: ${f.error}`).join('\n')}`);
+  }
+  return run;
+}
+
 export function registerMirror(program: Command): void {
-  program.command('mirror').description('(not built yet)');
+  const cmd = program
+    .command('mirror')
+    .description('copy the stack\'s images into a registry, filling linux/arm64 from alternates or builds')
+    .requiredOption('--registry <HOST[:PORT]>', 'target registry; images land at HOST/<upstream host>/<repository>:<tag>')
+    .option('--stack <file>', `stack catalog (default ${DEFAULT_STACK} when no other source is given)`)
+    .option('--manifests <path...>', 'manifest files or folders to scan')
+    .option('--image <ref...>', 'image references to mirror')
+    .option('--platform <list>', 'only these platforms, e.g. linux/amd64,linux/arm64 (the index is trimmed)')
+    .option('--lock <file>', `lock file to read and write (default ${DEFAULT_LOCK})`)
+    .option('--dry-run', 'print the plan (copy / compose / build commands / skip) and write nothing')
+    .option('--no-build', 'never run a builder; images needing one are reported without arm64')
+    .option('--builder <name>', 'buildx or buildah (default: detected)')
+    .option('--json', 'print the result as JSON')
+    .option('--quiet', 'no progress or diagnostics')
+    .option('--verbose', 'log registry requests and builder output');
+  addRegistryOptions(cmd);
+  cmd.action(async (opts: MirrorCommandOptions) => {
+    await mirror(opts, process.cwd());
+  });
 }
