@@ -10,7 +10,7 @@ import { pullScope } from './auth.js';
 import { hasherFor } from './digest.js';
 import { redactUrl } from './endpoint.js';
 import { isTransientNetworkError } from './failures.js';
-import { header, type HttpResponse } from './http.js';
+import { abandon, header, type HttpResponse } from './http.js';
 import type { ApiContext, Exchange } from './transport.js';
 import type { RepoName } from './types.js';
 
@@ -42,7 +42,7 @@ function open(ctx: ApiContext, repo: RepoName, d: BlobDescriptor, offset: number
     const declared = Number(header(res, 'content-length'));
     const expected = res.status === 206 ? d.size - offset : d.size;
     if (Number.isFinite(declared) && declared > expected) {
-      res.body.destroy();
+      abandon(res);
       throw new RegistryError(`${x.what}: registry sends ${declared} bytes, more than the ${d.size} of its descriptor; refused`, {
         method: 'GET', url: redactUrl(res.url), status: res.status,
       });
@@ -83,7 +83,7 @@ async function* verified(ctx: ApiContext, repo: RepoName, d: BlobDescriptor, fir
     }
   } finally {
     // Also when the consumer stops early: free the connection.
-    if (!state.res.body.readableEnded) state.res.body.destroy();
+    if (!state.res.body.readableEnded) abandon(state.res);
   }
   const actual = `${d.digest.slice(0, d.digest.indexOf(':'))}:${hash.digest('hex')}`;
   if (state.received !== d.size) throw new DigestMismatch(d.digest, `${state.received} of ${d.size} bytes`, what);

@@ -62,6 +62,15 @@ export function header(res: HttpResponse, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * Stop reading a body and close its connection. undici reports a destroyed body as an 'error'
+ * event; nobody is reading any more, so it is expected and dropped.
+ */
+export function abandon(res: HttpResponse): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 export class Http {
   constructor(private readonly opts: HttpOptions) {}
 
@@ -137,7 +146,7 @@ export class Http {
   async read(res: HttpResponse, max: number, what: string): Promise<Uint8Array> {
     const declared = Number(header(res, 'content-length'));
     if (Number.isFinite(declared) && declared > max) {
-      res.body.destroy();
+      abandon(res);
       throw tooLarge(what, res, max);
     }
     const chunks: Buffer[] = [];
@@ -146,7 +155,7 @@ export class Http {
       total += chunk.byteLength;
       this.opts.stats.bytesIn += chunk.byteLength;
       if (total > max) {
-        res.body.destroy();
+        abandon(res);
         throw tooLarge(what, res, max);
       }
       chunks.push(chunk);

@@ -8,7 +8,7 @@ import { basicAuthorization, parseChallenges, pickChallenge, TokenCache, type Ch
 import type { CredentialLookup } from './credentials.js';
 import { allowedUrl, redactUrl, type Endpoint, type EndpointOptions } from './endpoint.js';
 import { networkError, responseError } from './failures.js';
-import { header, withRetryAfter, type Body, type Http, type HttpResponse } from './http.js';
+import { abandon, header, withRetryAfter, type Body, type Http, type HttpResponse } from './http.js';
 
 export interface Exchange {
   endpoint: Endpoint;
@@ -65,7 +65,7 @@ export class Transport {
       try {
         return await handle(res);
       } catch (err) {
-        res.body.destroy();
+        abandon(res);
         throw err instanceof Error && !(err instanceof RegistryError) && 'code' in err ? networkError(x.what, x.method, res.url, err) : err;
       }
     }, x.retries);
