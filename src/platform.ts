@@ -2,6 +2,7 @@
  * Platforms, normalised like containerd's platforms package (platforms.Normalize):
  * aarch64 -> arm64, arm64/v8 -> arm64, arm -> arm/v7, x86_64 -> amd64. No I/O.
  */
+import { InputError } from './errors.js';
 
 export interface Platform {
   os: string;
@@ -43,12 +44,21 @@ export function normalizePlatform(p: Platform): Platform {
   return out;
 }
 
-/** Parse "os/arch[/variant]" (also a bare arch meaning linux/arch); throws on an empty part. */
+// A bare word is an architecture ("arm64" means linux/arm64); a bare OS would need a default
+// architecture, and silent platform defaults hide exactly what this tool looks for.
+const OS_NAMES = new Set(['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'android', 'ios', 'plan9']);
+const PART = /^[A-Za-z0-9_.-]+$/;
+
+/** Parse "os/arch[/variant]" (also a bare arch meaning linux/arch); InputError names the value. */
 export function parsePlatform(text: string): Platform {
   const parts = text.trim().split('/');
-  if (parts.length === 1 && parts[0]) return normalizePlatform({ os: 'linux', architecture: parts[0] });
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-    throw new Error(`invalid platform "${text}": expected os/arch[/variant]`);
+  const bad = (why: string): never => {
+    throw new InputError(`invalid platform "${text}": ${why}`);
+  };
+  if (parts.length > 3 || parts.some((p) => !PART.test(p))) bad('expected os/arch[/variant]');
+  if (parts.length === 1) {
+    if (OS_NAMES.has(parts[0]!.toLowerCase())) bad('an operating system alone; expected os/arch[/variant]');
+    return normalizePlatform({ os: 'linux', architecture: parts[0]! });
   }
   const p: Platform = { os: parts[0]!, architecture: parts[1]! };
   if (parts[2]) p.variant = parts[2];

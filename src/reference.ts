@@ -62,6 +62,8 @@ export function parseReference(input: string): ImageRef {
   const value = input.trim();
   if (value === '') throw new InvalidReference(input, 'empty reference');
   if (/\s/.test(value)) throw new InvalidReference(input, 'contains white space');
+  // An image ID, not a name (distribution's ParseNormalizedNamed refuses it the same way).
+  if (/^[a-f0-9]{64}$/.test(value)) throw new InvalidReference(input, 'a 64-character hex string is an image ID, not a repository name');
 
   let rest = value;
   let digest: string | undefined;
