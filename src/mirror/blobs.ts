@@ -38,11 +38,20 @@ type BlobRef = Pick<Descriptor, 'digest' | 'size'>;
 
 const repoKey = (r: RepoName): string => `${r.registry}/${r.repository}`;
 
-/** The source blob, opened only when the upload starts reading (a failed POST leaves no GET open). */
-async function* sourceBlob(registry: Registry, from: RepoName, blob: BlobRef, onBytes: OnBytes | undefined): AsyncIterable<Uint8Array> {
-  for await (const chunk of await registry.openBlob(from, blob)) {
-    onBytes?.(chunk.byteLength);
-    yield chunk;
+/**
+ * The source blob, opened only when the upload starts reading (a failed POST leaves no GET open).
+ * A read failure is handed to `failed`: the upload then fails too, and the source's error is the one
+ * worth reporting (a digest mismatch is the source's fault, not the target's).
+ */
+async function* sourceBlob(registry: Registry, from: RepoName, blob: BlobRef, onBytes: OnBytes | undefined, failed: (err: unknown) => void): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of await registry.openBlob(from, blob)) {
+      onBytes?.(chunk.byteLength);
+      yield chunk;
+    }
+  } catch (err) {
+    failed(err);
+    throw err;
   }
 }
 
@@ -109,9 +118,16 @@ export class BlobCopier {
   }
 
   private async push(from: RepoName, to: RepoName, blob: BlobRef, onBytes?: OnBytes): Promise<void> {
+    let sourceError: unknown;
+    const failed = (err: unknown): void => {
+      sourceError = err;
+    };
     await this.limit(async () => {
       this.opts.onTransfer?.(blob.size);
-      await this.registry.pushBlob(to, blob, sourceBlob(this.registry, from, blob, onBytes));
+      // A factory: the client re-opens the source when it retries an upload.
+      await this.registry.pushBlob(to, blob, () => sourceBlob(this.registry, from, blob, onBytes, failed));
+    }).catch((err: unknown) => {
+      throw sourceError ?? err;
     });
     this.stats.copied++;
     this.stats.bytes += blob.size;

@@ -33,8 +33,9 @@ export async function copyAllToOci(ref: string, dir: string): Promise<void> {
   await run('skopeo', ['copy', '--all', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `oci:${dir}:x`], { maxBuffer: 1 << 24 });
 }
 
+/** A client with quick retries, so fault tests stay fast. */
 export function client(upstreams: Record<string, string> = {}): RegistryClient {
-  return createRegistry({ upstreams });
+  return createRegistry({ upstreams, backoff: { baseMs: 10, maxMs: 200 } });
 }
 
 export async function mirror(
