@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type YAMLError } from 'yaml';
 import { InputError } from '../errors.js';
 
 export interface Resource {
@@ -64,15 +64,18 @@ function toResource(doc: Obj): Resource | undefined {
   return r;
 }
 
+/** "file:line: invalid YAML: message", without the yaml package's position suffix and code frame. */
+function yamlError(file: string, err: YAMLError): InputError {
+  const line = err.linePos?.[0]?.line;
+  const message = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
+  return new InputError(`${file}${line === undefined ? '' : `:${line}`}: invalid YAML: ${message}`);
+}
+
 /** Resources of one YAML or JSON file; `List` kinds are opened. */
 export function parseResources(source: string, file: string): Resource[] {
   const out: Resource[] = [];
   for (const doc of parseAllDocuments(source)) {
-    const err = doc.errors[0];
-    if (err) {
-      const line = err.linePos?.[0]?.line;
-      throw new InputError(`${file}${line === undefined ? '' : `:${line}`}: invalid YAML: ${err.message.split('\n')[0] ?? ''}`);
-    }
+    if (doc.errors[0]) throw yamlError(file, doc.errors[0]);
     const value: unknown = doc.toJS();
     if (!isObj(value)) continue;
     const items = typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items) ? value.items : [value];
@@ -126,7 +129,7 @@ async function kustomizeFiles(dir: string, seen: Set<string>): Promise<ManifestF
   seen.add(file);
   const source = await readFile(file, 'utf8');
   const [k] = parseAllDocuments(source);
-  if (k?.errors[0]) throw new InputError(`${file}: invalid YAML: ${k.errors[0].message.split('\n')[0] ?? ''}`);
+  if (k?.errors[0]) throw yamlError(file, k.errors[0]);
   const doc: unknown = k?.toJS();
   const kust = isObj(doc) ? doc : {};
   // The kustomization itself is part of what is applied (its images: overrides above all).
