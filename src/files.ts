@@ -1,7 +1,8 @@
-/** File writes that never leave a half-written file: write a temp file beside, then rename. */
+/** File writes that never leave a half-written file (temp file beside, then rename), and JSON reads. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InputError } from './errors.js';
 
 /** `mode` applies from the start (a kubeconfig is never readable by others, not even briefly). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
@@ -14,5 +15,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/** Parse a JSON file (relative to `cwd`); errors name the file as given and what it should be ("lock file"). */
+export async function readJsonFile(file: string, what: string, cwd = process.cwd()): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, file), 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
   }
 }

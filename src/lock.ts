@@ -2,10 +2,9 @@
  * The mirror lock file (DESIGN.md "Mirror naming and lock"): what was mirrored where, by digest,
  * and where each platform came from. Written by mirror, read by rewrite and install.
  */
-import { readFile } from 'node:fs/promises';
 import { InputError } from './errors.js';
-import { writeFileAtomic } from './files.js';
-import { isSha256Digest, parseReference } from './reference.js';
+import { readJsonFile, writeFileAtomic } from './files.js';
+import { isReference, isSha256Digest } from './reference.js';
 
 export interface LockPlatform {
   digest: string;
@@ -37,15 +36,6 @@ function field(file: string, where: string, value: unknown, check: (v: unknown) 
 
 const isString = (v: unknown): boolean => typeof v === 'string' && v !== '';
 const isDigest = (v: unknown): boolean => typeof v === 'string' && isSha256Digest(v);
-const isRef = (v: unknown): boolean => {
-  if (typeof v !== 'string') return false;
-  try {
-    parseReference(v);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Check the shape of a parsed lock; errors name the file and the field. */
 export function validateLock(doc: unknown, file: string): Lock {
@@ -57,8 +47,8 @@ export function validateLock(doc: unknown, file: string): Lock {
     const where = `images[${i}]`;
     if (typeof e !== 'object' || e === null) throw new InputError(`${file}: ${where}: must be an object`);
     const entry = e as Record<string, unknown>;
-    field(file, `${where}.source`, entry.source, isRef, 'must be an image reference');
-    field(file, `${where}.target`, entry.target, isRef, 'must be an image reference');
+    field(file, `${where}.source`, entry.source, isReference, 'must be an image reference');
+    field(file, `${where}.target`, entry.target, isReference, 'must be an image reference');
     field(file, `${where}.sourceDigest`, entry.sourceDigest, isDigest, 'must be a sha256 digest');
     field(file, `${where}.digest`, entry.digest, isDigest, 'must be a sha256 digest');
     const platforms = entry.platforms;
@@ -75,19 +65,7 @@ export function validateLock(doc: unknown, file: string): Lock {
 }
 
 export async function readLock(file: string): Promise<Lock> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read lock file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return validateLock(doc, file);
+  return validateLock(await readJsonFile(file, 'lock file'), file);
 }
 
 /** Entries sorted by source so that the file diffs cleanly. */

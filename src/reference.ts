@@ -141,6 +141,17 @@ export function familiarName(ref: ImageRef): string {
   return name;
 }
 
+/** True when `value` is a string that parses as a reference: for validators with their own message. */
+export function isReference(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    parseReference(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isSha256Digest(value: string): boolean {
   return SHA256.test(value);
 }

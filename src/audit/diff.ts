@@ -11,7 +11,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Declared } from '../stack-types.js';
-import { parseReference, repositoryName } from '../reference.js';
+import { isReference, parseReference, repositoryName } from '../reference.js';
 import type { ImageReport, ImageStatus } from './inspect.js';
 import type { ComponentReport, Support } from './matrix.js';
 
@@ -87,24 +87,15 @@ const isBoolean: Check = (v) => typeof v === 'boolean';
 const isStringList: Check = (v) => Array.isArray(v) && v.every(isString);
 const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
 const optional = (check: Check): Check => (v) => v === undefined || check(v);
-const isRef: Check = (v) => {
-  if (typeof v !== 'string') return false;
-  try {
-    parseReference(v);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const IMAGE_FIELDS: Array<[keyof SavedImage, Check, string]> = [
-  ['ref', isRef, 'must be an image reference'],
+  ['ref', isReference, 'must be an image reference'],
   ['digest', isStringOrNull, 'must be a digest or null'],
   ['mediaType', optional(isStringOrNull), 'must be a media type or null'],
   ['platforms', isStringList, 'must be a list of platforms'],
   ['arm64', isBoolean, 'must be true or false'],
   ['multiArch', isBoolean, 'must be true or false'],
-  ['arm64Alternative', (v) => v === null || isRef(v), 'must be an image reference or null'],
+  ['arm64Alternative', (v) => v === null || isReference(v), 'must be an image reference or null'],
   ['status', oneOf(STATUSES), `must be one of ${STATUSES.join(', ')}`],
   ['error', optional(isStringOrNull), 'must be a message or null'],
   ['components', isStringList, 'must be a list of component names'],

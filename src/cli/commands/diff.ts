@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { diffAudits, validateSavedAudit, type AuditDiff, type SavedAudit } from '../../audit/diff.js';
 import { renderDiffMarkdown } from '../../audit/diff-markdown.js';
-import { ExitError, InputError } from '../../errors.js';
+import { ExitError } from '../../errors.js';
+import { readJsonFile } from '../../files.js';
 import { createOutput, printJson, type Output } from '../output.js';
 
 export interface DiffOptions {
@@ -13,19 +12,7 @@ export interface DiffOptions {
 }
 
 async function readSavedAudit(file: string, cwd: string): Promise<SavedAudit> {
-  let text: string;
-  try {
-    text = await readFile(resolve(cwd, file), 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read audit report (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return validateSavedAudit(doc, file);
+  return validateSavedAudit(await readJsonFile(file, 'audit report', cwd), file);
 }
 
 /** Diff two `audit --json` files, print markdown or JSON; exit 1 on a lost arm64 when asked. */
