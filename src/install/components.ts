@@ -65,6 +65,17 @@ export function componentKind(c: ComponentInput): ComponentKind {
   return 'other';
 }
 
+/** The reference stack's install order (reference-stack-facts.md): storage before what claims volumes, and so on. */
+export const INSTALL_ORDER: readonly ComponentKind[] = [
+  'cluster', 'cni', 'metrics', 'storage', 'monitoring', 'dashboard', 'ingress', 'logging', 'load-balancer', 'other',
+];
+
+/** Components sorted by kind in install order; the stack's order among the same kind (a stable sort). */
+export function installOrder(components: ComponentInput[]): ComponentInput[] {
+  const rank = (c: ComponentInput): number => INSTALL_ORDER.indexOf(componentKind(c));
+  return [...components].sort((a, b) => rank(a) - rank(b));
+}
+
 type Phase = 'crds' | 'base' | 'custom' | 'late';
 const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');

@@ -27,6 +27,8 @@ export interface InstallOptions {
   kubernetesVersion?: string;
   kubeadmApi?: KubeadmApi;
   untaint: boolean;
+  /** Keep the stack's component order instead of install order by kind. */
+  stackOrder?: boolean;
   /** Seconds for every wait instead of the per-kind defaults. */
   waitTimeout?: number;
   pollSeconds: number;
@@ -64,6 +66,7 @@ export async function makePlan(opts: InstallOptions): Promise<Plan> {
       ...(opts.kubeadmApi === undefined ? {} : { api: opts.kubeadmApi }),
     },
     untaint: opts.untaint,
+    stackOrder: opts.stackOrder === true,
     timeouts: timeouts(opts.waitTimeout),
   });
   return selectParts(plan, inputs.components.map((c) => c.name), opts.only, opts.skip);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Lock } from '../lock.js';
 import { parseReference } from '../reference.js';
-import { componentSteps, type ComponentInput, type WaitTimeouts } from './components.js';
+import { componentSteps, installOrder, type ComponentInput, type WaitTimeouts } from './components.js';
 import {
   CERTS_DIR, CONFIG_TOML, mirrorHostsToml, mirrorScheme, upstreamHostsToml, type MirrorAccess,
 } from './containerd.js';
@@ -29,6 +29,8 @@ export interface PlanInput {
   kubeadm: KubeadmOptions;
   /** Remove the control-plane taint so that a single node runs workloads. */
   untaint: boolean;
+  /** Apply components in the stack's order rather than in install order by kind. */
+  stackOrder: boolean;
   timeouts: WaitTimeouts;
 }
 
@@ -109,7 +111,7 @@ export function buildPlan(input: PlanInput): Plan {
       ...preflight(input),
       ...containerd(input),
       ...cluster(input, kubectl),
-      ...input.components.flatMap((c) => componentSteps(c, ctx)),
+      ...(input.stackOrder ? input.components : installOrder(input.components)).flatMap((c) => componentSteps(c, ctx)),
     ],
   };
 }

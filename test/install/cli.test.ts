@@ -165,3 +165,16 @@ describe('install run through the CLI', () => {
     expect(r.stderr).toMatch(/^error: install stopped at step \d+\/\d+ \(metrics-server: apply manifests\/metrics-server\): kubectl --kubeconfig \S+ apply --server-side --force-conflicts -k manifests\/metrics-server exited 1:\n {2}fake kubectl: told to fail\n/);
   });
 });
+
+describe('install order', () => {
+  const sections = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
+
+  it('applies by kind whatever the stack order, or in the stack order with --stack-order', async () => {
+    const byKind = await cli(['--dry-run', '--stack', 'images/stack.yaml', ...NODE_ARGS], dir);
+    const reversed = await cli(['--dry-run', '--stack', 'images/stack-reversed.yaml', ...NODE_ARGS], dir);
+    expect(sections(reversed.stdout)).toEqual(sections(byKind.stdout));
+    expect(sections(byKind.stdout)).toEqual(['preflight', 'containerd', 'cluster', 'CNI-canal', 'metrics-server', 'storage-rook', 'monitoring', 'dashboard', 'EFK', 'metallb']);
+    const asListed = await cli(['--dry-run', '--stack-order', '--stack', 'images/stack-reversed.yaml', ...NODE_ARGS], dir);
+    expect(sections(asListed.stdout)).toEqual(['preflight', 'containerd', 'cluster', 'metallb', 'EFK', 'dashboard', 'monitoring', 'storage-rook', 'metrics-server', 'CNI-canal']);
+  });
+});

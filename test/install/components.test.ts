@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { componentKind, componentSteps, DEFAULT_TIMEOUTS, type ComponentInput } from '../../src/install/components.js';
+import { componentKind, componentSteps, DEFAULT_TIMEOUTS, installOrder, type ComponentInput } from '../../src/install/components.js';
 import type { ManifestUnit, Resource } from '../../src/install/resources.js';
 import type { Step } from '../../src/install/steps.js';
 
@@ -39,6 +39,17 @@ describe('component kinds', () => {
   it('falls back to what the manifests create', () => {
     expect(componentKind({ name: 'blocks', units: [dir('m', { 'c.yaml': [r('CephCluster', 'c', { apiVersion: 'ceph.rook.io/v1' })] })] })).toBe('storage');
     expect(componentKind({ name: 'search', units: [dir('m', { 'k.yaml': [r('Kibana', 'k')] })] })).toBe('logging');
+  });
+});
+
+describe('install order', () => {
+  it('sorts by kind as the reference stack installs, keeping the stack order within a kind and others last', () => {
+    const named = (name: string, install?: string): ComponentInput => ({ name, ...(install ? { install } : {}), units: [] });
+    const stack = [named('EFK', 'logging'), named('kata', 'sandbox'), named('rook', 'storage'), named('gvisor'), named('metallb'),
+      named('prometheus', 'monitoring'), named('ingress-nginx'), named('dashboard'), named('core-metrics', 'metrics-server'),
+      named('CNI-canal', 'cni'), named('control-plane', 'kubeadm')];
+    expect(installOrder(stack).map((c) => c.name)).toEqual(['control-plane', 'CNI-canal', 'core-metrics', 'rook', 'prometheus',
+      'dashboard', 'ingress-nginx', 'EFK', 'metallb', 'kata', 'gvisor']);
   });
 });
 

@@ -25,6 +25,7 @@ interface RawOptions {
   kubernetesVersion?: string;
   kubeadmApi?: string;
   untaint: boolean;
+  stackOrder?: boolean;
   waitTimeout?: string;
   pollInterval: string;
   json?: boolean;
@@ -56,6 +57,7 @@ export function installOptionsFrom(raw: RawOptions, cwd: string): InstallOptions
     only: names(raw.only),
     skip: names(raw.skip),
     untaint: raw.untaint,
+    stackOrder: raw.stackOrder === true,
     pollSeconds: seconds('--poll-interval', raw.pollInterval, 0),
     dryRun: raw.dryRun === true,
     plainHttp: raw.plainHttp === true,
@@ -96,6 +98,7 @@ export function registerInstall(program: Command): void {
     .option('--insecure', 'the mirror speaks HTTPS with a certificate that is not verified')
     .option('--kubernetes-version <version>', 'default: the tag of kube-apiserver in the lock')
     .option('--kubeadm-api <version>', `kubeadm config API (${KUBEADM_APIS.join(', ')}); default from the Kubernetes version`)
+    .option('--stack-order', 'apply components in the stack\'s order (default: by kind — CNI, metrics, storage, monitoring, dashboard, ingress, logging, load balancer, others)')
     .option('--no-untaint', 'keep the control-plane taint (other nodes will join for workloads)')
     .option('--wait-timeout <seconds>', 'one timeout for every wait instead of the per-kind defaults')
     .option('--poll-interval <seconds>', 'pause between attempts of a wait', '5')
