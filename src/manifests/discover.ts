@@ -8,7 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { findCandidates } from './candidates.js';
-import { summarize, type Discovery, type Hit, type InvalidImage } from './discovery.js';
+import { byCodePoint, summarize, type Discovery, type Hit, type InvalidImage } from './discovery.js';
 import { ManifestSyntaxError, readManifest, type ManifestFile } from './files.js';
 import { KUSTOMIZATION_FILES, applyOverrides, isRemote, readKustomization, type Kustomization } from './kustomize.js';
 
@@ -90,7 +90,7 @@ class Scanner implements Scan {
       this.roots.push(kfile);
       return;
     }
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name));
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const abs = join(dir, e.name);

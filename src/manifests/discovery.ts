@@ -76,6 +76,11 @@ export function mergeDiscoveries(parts: Discovery[]): Discovery {
     if (!found) byRef.set(img.ref, { ...img, locations: [...img.locations] });
     else for (const l of img.locations) if (!found.locations.includes(l)) found.locations.push(l);
   }
-  const images = [...byRef.values()].sort((a, b) => a.ref.localeCompare(b.ref));
+  const images = [...byRef.values()].sort((a, b) => byCodePoint(a.ref, b.ref));
   return { images, invalid: parts.flatMap((p) => p.invalid) };
+}
+
+/** Sort order that does not depend on the locale: same output on every machine. */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

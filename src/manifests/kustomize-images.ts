@@ -5,6 +5,7 @@
  */
 import { isSeq, parseDocument, stringify, YAMLSeq } from 'yaml';
 import { repositoryName, type ImageRef } from '../reference.js';
+import { byCodePoint } from './discovery.js';
 import { splitImage, type ImageOverride } from './kustomize.js';
 
 export interface KustomizeEntries {
@@ -27,8 +28,8 @@ export function kustomizeEntries(reached: Map<string, ImageRef | undefined>): Ku
   }
   const entries: ImageOverride[] = [];
   const ambiguous: string[] = [];
-  for (const [name, writtens] of [...byName.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    for (const written of writtens.sort()) {
+  for (const [name, writtens] of [...byName.entries()].sort(([a], [b]) => byCodePoint(a, b))) {
+    for (const written of writtens.sort(byCodePoint)) {
       const to = reached.get(written);
       if (!to) continue;
       const { tag } = splitImage(written);

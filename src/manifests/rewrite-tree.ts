@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../files.js';
 import { readLock, type Lock } from '../lock.js';
 import { formatReference, parseReference, type ImageRef } from '../reference.js';
 import { scanPaths, type Scan } from './discover.js';
-import { hitLocation, resolveHit, type Hit, type InvalidImage } from './discovery.js';
+import { byCodePoint, hitLocation, resolveHit, type Hit, type InvalidImage } from './discovery.js';
 import { renderManifest, type ManifestFile } from './files.js';
 import { KUSTOMIZATION_FILES, type ImageOverride } from './kustomize.js';
 import { kustomizeEntries, updateKustomization } from './kustomize-images.js';
@@ -87,7 +87,7 @@ export async function rewriteManifests(opts: RewriteOptions): Promise<RewriteRep
   const report: RewriteReport = {
     changed: [],
     rewritten: [...plan.edits.map((i) => rewritten(i, 'file')), ...plan.kustomized.map((i) => rewritten(i, 'kustomization'))],
-    missing: [...plan.missing.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([ref, locations]) => ({ ref, locations })),
+    missing: [...plan.missing.entries()].sort(([a], [b]) => byCodePoint(a, b)).map(([ref, locations]) => ({ ref, locations })),
     invalid: plan.invalid,
     notes,
   };
@@ -188,7 +188,7 @@ function hasResources(file: ManifestFile): boolean {
 /** Every file below `dir` (sorted), without dot-files and node_modules, as the scan skips them. */
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name))) {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const abs = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await listFiles(abs)));
