@@ -41,6 +41,8 @@ export interface RegistryOptions {
   tagPageSize?: number;
   /** Injectable for tests. */
   dispatcher?: Dispatcher;
+  /** Clock for token lifetimes and Retry-After dates; injectable for tests. */
+  now?: () => number;
   /** --verbose lines; never contain secrets. */
   log?: (line: string) => void;
 }
@@ -73,6 +75,7 @@ export function createRegistry(opts: RegistryOptions = {}): RegistryClient {
     retry: { ...DEFAULT_RETRY, ...opts.backoff, retries: opts.retries ?? DEFAULT_RETRY.retries },
     stats,
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const policy: EndpointOptions = { upstreams: opts.upstreams ?? {}, plainHttp: opts.plainHttp ?? [], insecure: opts.insecure ?? [] };
   const credentials = opts.credentials ?? dockerCredentials();

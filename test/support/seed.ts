@@ -175,15 +175,18 @@ export function writeLayout(dir: string, image: SeedImage): { digest: string } {
   return { digest: top.digest };
 }
 
-/** Push images into a plain-HTTP registry at `host` with skopeo; returns the pushed digests by name. */
-export async function seed(host: string, images: SeedImage[]): Promise<Map<string, string>> {
+/**
+ * Push images into a plain-HTTP registry at `host` with skopeo; returns the pushed digests by name.
+ * `skopeoArgs` go to `skopeo copy`, e.g. ['--dest-creds', 'user:pass'] for a registry with auth.
+ */
+export async function seed(host: string, images: SeedImage[], skopeoArgs: string[] = []): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const image of images) {
     const dir = mkdtempSync(join(tmpdir(), 'ampere-seed-'));
     try {
       const { digest } = writeLayout(dir, image);
       const format = image.docker ? ['--format', 'v2s2'] : ['--preserve-digests'];
-      await run('skopeo', ['copy', '--all', ...format, '--quiet', '--dest-tls-verify=false',
+      await run('skopeo', ['copy', '--all', ...format, ...skopeoArgs, '--quiet', '--dest-tls-verify=false',
         `oci:${dir}:seed`, `docker://${host}/${image.name}`], { maxBuffer: 1 << 24 });
       out.set(image.name, image.docker ? await remoteDigest(host, image.name) : digest);
     } finally {
