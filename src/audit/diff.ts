@@ -10,8 +10,8 @@
  * is reported as a status change, not as a loss.
  */
 import { InputError } from '../errors.js';
-import type { Declared } from '../stack-types.js';
 import { isReference, parseReference, repositoryName } from '../reference.js';
+import type { Declared } from '../stack-types.js';
 import type { ImageReport, ImageStatus } from './inspect.js';
 import type { ComponentReport, Support } from './matrix.js';
 
