@@ -81,7 +81,8 @@ async function waitFor(step: WaitStep, env: ExecEnv): Promise<string> {
   const start = env.clock.now();
   const deadline = start + step.timeoutSeconds * 1000;
   for (let attempt = 1; ; attempt++) {
-    const res = await env.run(step.argv);
+    // kubectl bounds each attempt with --timeout; the guard catches a client that hangs anyway (exit 124).
+    const res = await env.run(step.argv, { timeoutMs: (Math.min(step.timeoutSeconds, 60) + 30) * 1000 });
     if (res.code === 0) return `ready after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
     if (res.code === 127) throw new StepFailed(`${step.argv[0]} not found on PATH`);
     if (env.clock.now() + env.pollSeconds * 1000 > deadline) {

@@ -12,7 +12,7 @@ import { InputError } from '../../src/errors.js';
 import type { Clock } from '../../src/install/exec.js';
 import { install, type InstallOptions, type InstallResult } from '../../src/install/index.js';
 import { activeSwaps, runCheck } from '../../src/install/preflight.js';
-import type { PlannedStep } from '../../src/install/render.js';
+import { renderPlanText, type PlannedStep } from '../../src/install/render.js';
 import { freePort, startRegistry, type RunningRegistry } from '../support/registry.js';
 import { makeFakeTools, type FakeTools } from './fake-tools.js';
 import { copyProject } from './project.js';
@@ -95,6 +95,10 @@ describe('install run', () => {
     const recorded = Object.keys(state());
     expect(recorded).toHaveLength(plan.filter((p) => p.step.kind !== 'check').length);
     expect(clock.slept).toBe(0);
+    // A dry run now marks every recorded step as one a run would skip.
+    const after = await planned();
+    expect(after.filter((p) => p.done).map((p) => p.step.id)).toEqual(recorded);
+    expect(renderPlanText(after)).toContain('kubeadm init (done earlier: a run would skip it)');
   });
 
   it('keeps polling a wait that is not ready, then goes on', async () => {
