@@ -15,7 +15,7 @@ async function readSavedAudit(file: string, cwd: string): Promise<SavedAudit> {
   return validateSavedAudit(await readJsonFile(file, 'audit report', cwd), file);
 }
 
-/** Diff two `audit --json` files, print markdown or JSON; exit 1 on a lost arm64 when asked. */
+/** Diff two saved audits, print markdown or JSON; exit 1 on a lost arm64 when asked. */
 export async function runDiff(oldFile: string, newFile: string, opts: DiffOptions, output: Output): Promise<AuditDiff> {
   const cwd = opts.cwd ?? process.cwd();
   const diff = diffAudits(await readSavedAudit(oldFile, cwd), await readSavedAudit(newFile, cwd));
@@ -31,7 +31,7 @@ export async function runDiff(oldFile: string, newFile: string, opts: DiffOption
 export function registerDiff(program: Command): void {
   program
     .command('diff')
-    .description('what changed between two audits (files written by audit --json)')
+    .description('what changed between two audits (audit --json output or matrix/support.json)')
     .argument('<old>', 'the earlier audit, e.g. a saved matrix/support.json')
     .argument('<new>', 'the later audit')
     .option('--json', 'print the changes as JSON instead of markdown')
