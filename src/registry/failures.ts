@@ -55,5 +55,5 @@ export function networkError(what: string, method: string, url: string, err: unk
   const code = (err as { code?: unknown } | null)?.code;
   const reason = typeof code === 'string' ? code : err instanceof Error ? err.name : 'error';
   const facts = { method, url: redactUrl(url), transient: isTransientNetworkError(err), cause: err };
-  return new RegistryError(`${what}: cannot reach registry (${method} ${facts.url}: ${reason})`, facts);
+  return new RegistryError(`${what}: network error (${method} ${facts.url}: ${reason})`, facts);
 }

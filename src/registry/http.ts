@@ -48,6 +48,9 @@ export interface HttpOptions {
   now?: () => number;
 }
 
+/** Errors that a retry loop gave up on. */
+const exhausted = new WeakSet<object>();
+
 /** Retry-After of a 429/503 answer, kept beside the error it became. */
 const retryAfter = new WeakMap<object, number>();
 
@@ -133,7 +136,12 @@ export class Http {
       try {
         return await attempt();
       } catch (err) {
-        if (n > retries || !isTransientNetworkError(err)) throw err;
+        if (n > retries || !isTransientNetworkError(err) || exhausted.has(err as object)) {
+          // An inner loop (a token request, an upload's POST) already spent its retries: outer
+          // loops must not multiply them. A loop without retries leaves them to its caller.
+          if (retries > 0 && typeof err === 'object' && err !== null) exhausted.add(err);
+          throw err;
+        }
         const wait = retryDelay(n, this.opts.retry, retryAfter.get(err as object), this.opts.random);
         this.opts.stats.retries++;
         this.opts.log?.(`retry ${n}/${retries} of ${label} in ${wait} ms: ${reason(err)}`);

@@ -7,7 +7,7 @@ import { AuthError } from '../errors.js';
 import { parseTokenResponse, type BearerToken, type Challenge } from './auth.js';
 import type { Credential } from './credentials.js';
 import { allowedUrl, redactUrl, type EndpointOptions } from './endpoint.js';
-import { responseError } from './failures.js';
+import { networkError, responseError } from './failures.js';
 import type { Http, HttpResponse } from './http.js';
 
 const MAX_TOKEN_RESPONSE = 1024 * 1024;
@@ -65,6 +65,15 @@ function realmUrl(req: TokenRequest, policy: EndpointOptions): URL {
   return realm;
 }
 
+/** One request to the token service; a network failure becomes a RegistryError naming it. */
+async function send(http: Http, req: TokenRequest, request: Parameters<Http['send']>[0]): Promise<HttpResponse> {
+  try {
+    return await http.send(request);
+  } catch (err) {
+    throw networkError(`${req.host}: token service`, request.method, request.url, err);
+  }
+}
+
 function getToken(http: Http, realm: URL, req: TokenRequest): Promise<HttpResponse> {
   const url = new URL(realm);
   if (req.challenge.params.service) url.searchParams.set('service', req.challenge.params.service);
@@ -75,14 +84,14 @@ function getToken(http: Http, realm: URL, req: TokenRequest): Promise<HttpRespon
     url.searchParams.set('account', cred.username);
     headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
   }
-  return http.send({ method: 'GET', url: url.toString(), headers, insecure: req.insecure });
+  return send(http, req, { method: 'GET', url: url.toString(), headers, insecure: req.insecure });
 }
 
 function postRefreshToken(http: Http, realm: URL, req: TokenRequest, refreshToken: string): Promise<HttpResponse> {
   const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID });
   if (req.challenge.params.service) form.set('service', req.challenge.params.service);
   if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
-  return http.send({
+  return send(http, req, {
     method: 'POST',
     url: realm.toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

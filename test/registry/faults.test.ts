@@ -126,7 +126,7 @@ describe('retries', () => {
     proxy.clearFaults();
     proxy.fault({ method: 'GET', path: MANIFEST, fault: { stall: 1_000 } });
     const err = (await c.getManifest(app, '1').catch((e: unknown) => e)) as RegistryError;
-    expect(err.message).toBe(`${HOST}/single/app:1: cannot reach registry (GET ${proxy.url}/v2/single/app/manifests/1: UND_ERR_HEADERS_TIMEOUT)`);
+    expect(err.message).toBe(`${HOST}/single/app:1: network error (GET ${proxy.url}/v2/single/app/manifests/1: UND_ERR_HEADERS_TIMEOUT)`);
     expect(err.transient).toBe(true);
   });
 });

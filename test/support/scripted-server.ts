@@ -74,8 +74,9 @@ export async function startScriptedServer(steps: ScriptStep[]): Promise<Scripted
       const reply = typeof step.reply === 'function' ? step.reply(r) : step.reply;
       const body = reply.body === undefined ? '' : typeof reply.body === 'string' || reply.body instanceof Uint8Array ? reply.body : JSON.stringify(reply.body);
       const json = reply.body !== undefined && typeof reply.body === 'object' && !(reply.body instanceof Uint8Array);
-      res.writeHead(reply.status, { ...(json ? { 'content-type': 'application/json' } : {}), ...reply.headers });
-      res.end(body);
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      res.writeHead(reply.status, { ...(json ? { 'content-type': 'application/json' } : {}), 'content-length': String(bytes.byteLength), ...reply.headers });
+      res.end(req.method === 'HEAD' ? undefined : bytes);
     });
   });
   server.on('connection', (s: Socket) => {
