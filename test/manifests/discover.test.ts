@@ -23,7 +23,6 @@ function pairs(found: Discovery, file: string): string[] {
 const FILES: [string, string[], string[]][] = [
   ["workloads.yaml", [
     "127.0.0.1:5000/agents/node-agent:v3 @ DaemonSet kube-system/agent spec.template.spec.containers[0].image",
-    "[::1]:5000/legacy/app:1 @ ReplicationController legacy spec.template.spec.containers[0].image",
     "docker.io/example/report:0.9.0 @ CronJob ops/nightly spec.jobTemplate.spec.template.spec.containers[0].image",
     "docker.io/library/alpine@sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3 @ Job once spec.template.spec.containers[0].image",
     "docker.io/library/busybox:1.36 @ Pod shop/debug spec.initContainers[0].image",
@@ -32,6 +31,7 @@ const FILES: [string, string[], string[]][] = [
     "docker.io/nicolaka/netshoot:v0.13 @ Pod shop/debug spec.ephemeralContainers[0].image",
     "ghcr.io/example/migrate:2.1 @ Deployment shop/web spec.template.spec.initContainers[0].image",
     "quay.io/example/web:1.0@sha256:9bba603b99bf25f6d117cf1235b6598c16033ad027b143c90fa5b3cc583c5713 @ Deployment shop/web spec.template.spec.containers[0].image",
+    "registry.example.com:5000/legacy/app:1 @ ReplicationController legacy spec.template.spec.containers[0].image",
     "registry.k8s.io/pause:3.9 @ ReplicaSet rs spec.template.spec.containers[0].image",
   ], [
   ]],
