@@ -99,14 +99,20 @@ export class Http {
   async send(req: HttpRequest): Promise<HttpResponse> {
     const started = Date.now();
     this.opts.stats.requests++;
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: this.bodyOf(req.body),
-      dispatcher: req.insecure ? this.opts.insecureDispatcher : this.opts.dispatcher,
-      headersTimeout: this.opts.timeoutMs,
-      bodyTimeout: this.opts.timeoutMs,
-    });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: this.bodyOf(req.body),
+        dispatcher: req.insecure ? this.opts.insecureDispatcher : this.opts.dispatcher,
+        headersTimeout: this.opts.timeoutMs,
+        bodyTimeout: this.opts.timeoutMs,
+      });
+    } catch (err) {
+      this.opts.log?.(`${req.method} ${redactUrl(req.url)} -> ${reason(err)} (${Date.now() - started} ms)`);
+      throw err;
+    }
     this.opts.log?.(`${req.method} ${redactUrl(req.url)} -> ${res.statusCode} (${Date.now() - started} ms)`);
     return { status: res.statusCode, headers: res.headers, body: res.body, url: req.url };
   }

@@ -1,6 +1,7 @@
 /** Tag listing (distribution spec: content discovery), following Link pagination (RFC 8288). */
 import { RegistryError } from '../errors.js';
 import { pullScope } from './auth.js';
+import { redactUrl } from './endpoint.js';
 import { header } from './http.js';
 import type { ApiContext } from './transport.js';
 import type { RepoName } from './types.js';
@@ -29,7 +30,13 @@ export async function listTags(ctx: ApiContext, repo: RepoName, pageSize?: numbe
     const current: string = url;
     const x = { endpoint, method: 'GET' as const, url: current, scopes: [pullScope(repo.repository)], what, ok: [200] };
     url = await ctx.transport.exchange(x, async (res) => {
-      const doc: unknown = JSON.parse(Buffer.from(await ctx.http.read(res, MAX_PAGE_BYTES, what)).toString('utf8'));
+      const text = Buffer.from(await ctx.http.read(res, MAX_PAGE_BYTES, what)).toString('utf8');
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        throw new RegistryError(`${what}: tag list is not JSON`, { method: 'GET', url: redactUrl(current), status: res.status });
+      }
       const list = (doc as { tags?: unknown } | null)?.tags;
       // An empty repository answers "tags": null.
       if (Array.isArray(list)) tags.push(...list.filter((t): t is string => typeof t === 'string'));

@@ -118,3 +118,9 @@ test('a token service answering garbage is one clear AuthError', async () => {
   await expect(client.getManifest(repo, '1')).rejects.toThrow(`${srv.host}: token service answer is not JSON`);
   srv.assertDone();
 });
+
+test('a tag list that is not JSON is one clear error naming the repository', async () => {
+  const { srv, repo, client } = await serve([OPEN, { method: 'GET', path: '/v2/x/app/tags/list', reply: { status: 200, body: 'nope' } }]);
+  await expect(client.listTags(repo)).rejects.toThrow(`${srv.host}/x/app: tag list is not JSON`);
+  srv.assertDone();
+});
