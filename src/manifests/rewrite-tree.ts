@@ -68,7 +68,8 @@ interface Plan {
 }
 
 export async function rewriteManifests(opts: RewriteOptions): Promise<RewriteReport> {
-  const lock = await readLock(resolve(opts.cwd, opts.lock));
+  // Relative to the process's folder so messages name the file the way the user wrote it.
+  const lock = await readLock(relative(process.cwd(), resolve(opts.cwd, opts.lock)));
   const src = resolve(opts.cwd, opts.manifests);
   const srcIsDir = await stat(src).then((s) => s.isDirectory(), () => {
     throw new InputError(`${opts.manifests}: no such file or directory`);

@@ -142,7 +142,7 @@ describe('rewrite: files', () => {
     [{ out: 'src/out' }, 'must not contain or be inside'],
     [{ out: '.' }, 'must not contain or be inside'],
     [{ manifests: 'nope' }, 'nope: no such file or directory'],
-    [{ lock: 'nope.json' }, 'nope.json: cannot read lock file'],
+    [{ lock: 'nope.json' }, '/nope.json: cannot read lock file'],
   ])('bad options: %j', async (change, message) => {
     const { opts } = await setup(['list.yaml']);
     const run = rewriteManifests({ ...opts, ...change });
