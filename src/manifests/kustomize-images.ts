@@ -60,5 +60,6 @@ export function updateKustomization(text: string | undefined, entries: ImageOver
   const images = doc.get('images', true);
   if (isSeq(images)) for (const e of entries) images.add(doc.createNode(e));
   else doc.set('images', doc.createNode(entries) as YAMLSeq);
-  return doc.toString();
+  // No padding in [a, b] and no folding of long lines: the rest of the file prints as it was written.
+  return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
 }
