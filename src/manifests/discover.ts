@@ -8,7 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { findCandidates } from './candidates.js';
-import { byCodePoint, summarize, type Discovery, type Hit, type InvalidImage } from './discovery.js';
+import { byCodePoint, invalidKey, summarize, type Discovery, type Hit, type InvalidImage } from './discovery.js';
 import { ManifestSyntaxError, readManifest, type ManifestFile } from './files.js';
 import { KUSTOMIZATION_FILES, applyOverrides, isRemote, readKustomization, type Kustomization } from './kustomize.js';
 
@@ -80,8 +80,7 @@ class Scanner implements Scan {
 
   /** A base included by two overlays has its problems once. */
   report(problem: InvalidImage): void {
-    const same = (p: InvalidImage): boolean => p.value === problem.value && p.location === problem.location && p.error === problem.error;
-    if (!this.problems.some(same)) this.problems.push(problem);
+    if (!this.problems.some((p) => invalidKey(p) === invalidKey(problem))) this.problems.push(problem);
   }
 
   async dir(dir: string): Promise<void> {

@@ -77,10 +77,23 @@ export function mergeDiscoveries(parts: Discovery[]): Discovery {
     else for (const l of img.locations) if (!found.locations.includes(l)) found.locations.push(l);
   }
   const images = [...byRef.values()].sort((a, b) => byCodePoint(a.ref, b.ref));
-  return { images, invalid: parts.flatMap((p) => p.invalid) };
+  return { images, invalid: uniqueBy(parts.flatMap((p) => p.invalid), invalidKey) };
 }
 
 /** Sort order that does not depend on the locale: same output on every machine. */
 export function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** A file reached twice (a base in two overlays) yields the same entries twice: keep the first. */
+export function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export const invalidKey = (i: InvalidImage): string => `${i.location}\n${i.value}\n${i.error}`;

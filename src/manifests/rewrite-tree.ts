@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../files.js';
 import { readLock, type Lock } from '../lock.js';
 import { formatReference, parseReference, type ImageRef } from '../reference.js';
 import { scanPaths, type Scan } from './discover.js';
-import { byCodePoint, hitLocation, resolveHit, type Hit, type InvalidImage } from './discovery.js';
+import { byCodePoint, hitLocation, invalidKey, resolveHit, uniqueBy, type Hit, type InvalidImage } from './discovery.js';
 import { renderManifest, type ManifestFile } from './files.js';
 import { KUSTOMIZATION_FILES, type ImageOverride } from './kustomize.js';
 import { kustomizeEntries, updateKustomization } from './kustomize-images.js';
@@ -87,9 +87,9 @@ export async function rewriteManifests(opts: RewriteOptions): Promise<RewriteRep
   const changed = applyEdits(plan.edits, srcDir, notes);
   const report: RewriteReport = {
     changed: [],
-    rewritten: [...plan.edits.map((i) => rewritten(i, 'file')), ...plan.kustomized.map((i) => rewritten(i, 'kustomization'))],
+    rewritten: uniqueBy([...plan.edits.map((i) => rewritten(i, 'file')), ...plan.kustomized.map((i) => rewritten(i, 'kustomization'))], (r) => `${r.location}\n${r.to}`),
     missing: [...plan.missing.entries()].sort(([a], [b]) => byCodePoint(a, b)).map(([ref, locations]) => ({ ref, locations })),
-    invalid: plan.invalid,
+    invalid: uniqueBy(plan.invalid, invalidKey),
     notes,
   };
   const files = srcIsDir ? await listFiles(srcDir) : [src];
@@ -132,7 +132,8 @@ function planRewrite(scan: Scan, lock: Lock, pin: boolean, reachedByKustomize: (
     const ref = parseReference(resolved.ref);
     const match = matchLock(lock, ref);
     if (match.kind === 'missing') {
-      plan.missing.set(resolved.ref, [...(plan.missing.get(resolved.ref) ?? []), hitLocation(hit)]);
+      const locations = plan.missing.get(resolved.ref) ?? [];
+      if (!locations.includes(hitLocation(hit))) plan.missing.set(resolved.ref, [...locations, hitLocation(hit)]);
       if (reachedByKustomize(hit)) plan.reachedMissing.push(hit.written);
     }
     if (match.kind !== 'entry') continue;

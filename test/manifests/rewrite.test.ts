@@ -4,7 +4,7 @@
  * (with the real `kubectl kustomize`) to mirror references only.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,23 @@ describe('rewrite: files', () => {
     const { dir, opts } = await setup(['workloads.yaml', 'helm-template.yaml']);
     await expect(rewriteManifests(opts)).rejects.toThrow('src/helm-template.yaml:11: invalid YAML');
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('a base under two overlays that want different tags: both found, the first rewrite kept, a note', async () => {
+    const { dir } = await setup(['kustomize/base']);
+    for (const [name, tag] of [['prod', '1.27'], ['staging', '1.28']]) {
+      mkdirSync(join(dir, 'src', 'kustomize', name));
+      writeFileSync(join(dir, 'src', 'kustomize', name, 'kustomization.yaml'), `resources: [../base]\nimages:\n  - name: nginx\n    newTag: "${tag}"\n`);
+    }
+    const found = await discoverImages(['src'], { cwd: dir });
+    const nginx = found.images.filter((i) => i.ref.startsWith('docker.io/library/nginx:1.2')).map((i) => [i.ref, i.locations]);
+    const at = 'src/kustomize/base/deployment.yaml: Deployment shop/app spec.template.spec.containers[1].image';
+    expect(nginx).toEqual([['docker.io/library/nginx:1.25', ['src/kustomize/base/cronjob.yaml: CronJob shop/rotate spec.jobTemplate.spec.template.spec.containers[0].image']],
+      ['docker.io/library/nginx:1.27', [at]], ['docker.io/library/nginx:1.28', [at]]]);
+    await writeLock(join(dir, 'lock.json'), lockFor(found.images.map((i) => i.ref)));
+    const report = await rewriteManifests({ lock: 'lock.json', manifests: 'src', out: 'out', cwd: dir });
+    expect(report.notes).toEqual([`${at}: also wanted ${MIRROR}/docker.io/library/nginx:1.28 (through another kustomization); kept ${MIRROR}/docker.io/library/nginx:1.27`]);
+    expect(readFileSync(join(dir, 'out', 'kustomize', 'base', 'deployment.yaml'), 'utf8')).toContain(`image: ${MIRROR}/docker.io/library/nginx:1.27\n`);
   });
 
   it.each([
