@@ -11,7 +11,8 @@ import { mergeDiscoveries, type Discovery } from './discovery.js';
 export async function discoverComponent(stack: Stack, component: StackComponent, cwd: string): Promise<Discovery> {
   const paths = component.manifests.map((p) => resolve(stack.root, p));
   const found = paths.length > 0 ? await discoverImages(paths, { cwd }) : { images: [], invalid: [] };
-  const location = `${relative(cwd, resolve(cwd, stack.file))}: component ${component.name}`;
+  // stack.file is as given to loadStack: relative to the process, not to cwd.
+  const location = `${relative(cwd, resolve(stack.file))}: component ${component.name}`;
   const declared: Discovery = {
     images: component.images.map((img) => ({ ref: img.ref, written: img.ref, locations: [location] })),
     invalid: [],
