@@ -29,7 +29,8 @@ export class ManifestSyntaxError extends InputError {
 export function parseManifest(name: string, text: string, path = name): ManifestFile {
   const lines = new LineCounter();
   const tokens = [...new Parser(lines.addNewLine).parse(text)];
-  const docs = [...new Composer({ keepSourceTokens: true }).compose(tokens)];
+  // Duplicate keys are kubectl's business, not a reason to miss the images next to them.
+  const docs = [...new Composer({ keepSourceTokens: true, uniqueKeys: false }).compose(tokens)];
   for (const doc of docs) {
     const err = doc.errors[0];
     if (err) throw new ManifestSyntaxError(name, lines.linePos(err.pos[0]).line, firstLine(err.message));

@@ -82,3 +82,14 @@ describe('findCandidates', () => {
     ]);
   });
 });
+
+describe('parseManifest', () => {
+  it('reads past duplicate keys', () => {
+    expect(found(pod('  containers:\n  - name: a\n    name: b\n    image: quay.io/x:1\n'))).toEqual(['Pod ns/p spec.containers[0].image image-field*: quay.io/x:1']);
+  });
+
+  it('names the line of the first syntax error', () => {
+    expect(() => parseManifest('t.yaml', 'a: 1\nb: [\n')).toThrow(/^t\.yaml:\d+: invalid YAML: /);
+    expect(() => parseManifest('t.yaml', 'a: 1\nb: : c\n')).toThrow('t.yaml:2: invalid YAML');
+  });
+});
