@@ -79,6 +79,6 @@ describe('random YAML', () => {
       { numRuns: 300 },
     );
     // The generator does reach references.
-    expect(rewritten).toBeGreaterThan(50);
+    expect(rewritten).toBeGreaterThan(10);
   });
 });
