@@ -10,14 +10,27 @@ import { writeFileAtomic } from '../files.js';
 export const MATRIX_START = '<!-- ampere-images:matrix:start -->';
 export const MATRIX_END = '<!-- ampere-images:matrix:end -->';
 
+/** Offsets of `marker` standing alone on a line: a README may mention the markers in its prose. */
+function markerLines(text: string, marker: string): number[] {
+  const out: number[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === marker) out.push(offset + line.indexOf(marker));
+    offset += line.length + 1;
+  }
+  return out;
+}
+
 /** Replace what lies between the markers with `block`; throws InputError naming the file when they are missing. */
 export function replaceMatrixBlock(text: string, block: string, file: string): string {
-  const start = text.indexOf(MATRIX_START);
-  const end = text.indexOf(MATRIX_END);
-  if (start < 0) throw new InputError(`${file}: missing marker ${MATRIX_START}`);
-  if (end < 0) throw new InputError(`${file}: missing marker ${MATRIX_END}`);
-  if (end < start) throw new InputError(`${file}: ${MATRIX_END} comes before ${MATRIX_START}`);
-  if (text.indexOf(MATRIX_START, start + 1) >= 0) throw new InputError(`${file}: ${MATRIX_START} appears more than once`);
+  const starts = markerLines(text, MATRIX_START);
+  const ends = markerLines(text, MATRIX_END);
+  if (starts.length === 0) throw new InputError(`${file}: missing marker ${MATRIX_START} (on a line of its own)`);
+  if (ends.length === 0) throw new InputError(`${file}: missing marker ${MATRIX_END} (on a line of its own)`);
+  if (starts.length > 1) throw new InputError(`${file}: ${MATRIX_START} appears more than once`);
+  const start = starts[0]!;
+  const end = ends.find((e) => e > start);
+  if (end === undefined) throw new InputError(`${file}: ${MATRIX_END} comes before ${MATRIX_START}`);
   const head = text.slice(0, start + MATRIX_START.length);
   const tail = text.slice(end);
   return `${head}\n${block.trim()}\n${tail}`;

@@ -54,7 +54,7 @@ describe('audit: bad input exits 2 with one line', () => {
     [['audit', '--image', 'Team/App'], 'error: --image: invalid image reference "Team/App": repository name must be lowercase'],
     [['audit', '--image', 'nginx', '--format', 'xml'], 'error: --format "xml": expected one of table, json, markdown, html'],
     [['audit', '--image', 'nginx', '--json', '--format', 'table'], 'error: --json conflicts with --format table'],
-    [['audit', '--image', 'nginx', '--concurrency', '0'], 'error: --concurrency "0": expected a whole number from 1 to 256'],
+    [['audit', '--image', 'nginx', '--concurrency', '0'], 'error: --concurrency "0": expected a positive whole number'],
     [['audit', '--image', 'nginx', '--upstream', 'docker.io'], 'error: --upstream "docker.io": expected HOST=http(s)://HOST[:PORT]'],
     [['audit'], 'error: images/stack.yaml: cannot read stack file (ENOENT)'],
     [['audit', '--stack', 'missing.yaml'], 'error: missing.yaml: cannot read stack file (ENOENT)'],
@@ -77,7 +77,7 @@ describe('audit: bad input exits 2 with one line', () => {
     // Port 1 refuses connections: reaching it would show up as an image error, not exit 2.
     const r = await cli(['audit', '--image', 'nginx:1', '--upstream', 'docker.io=http://127.0.0.1:1', '--update-readme', 'README.md'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr.trimEnd()).toBe('error: README.md: missing marker <!-- ampere-images:matrix:start -->');
+    expect(r.stderr.trimEnd()).toBe('error: README.md: missing marker <!-- ampere-images:matrix:start --> (on a line of its own)');
     expect(r.stdout).toBe('');
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# no markers\n');
     expect(existsSync(join(dir, 'matrix'))).toBe(false);

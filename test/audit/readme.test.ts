@@ -14,9 +14,15 @@ describe('README matrix block', () => {
     expect(replaceMatrixBlock(once, '| a |\n| --- |\n', 'README.md')).toBe(once);
   });
 
+  it('ignores markers mentioned inside a line of prose', () => {
+    const text = `See \`${MATRIX_START}\` below.\n${doc}`;
+    expect(replaceMatrixBlock(text, 't', 'README.md')).toBe(`See \`${MATRIX_START}\` below.\n${replaceMatrixBlock(doc, 't', 'README.md')}`);
+  });
+
   it.each([
     ['no start', `x\n${MATRIX_END}\n`, /README.md: missing marker <!-- ampere-images:matrix:start -->/],
     ['no end', `x\n${MATRIX_START}\n`, /README.md: missing marker <!-- ampere-images:matrix:end -->/],
+    ['markers only mentioned in prose', `Use \`${MATRIX_START}\` and \`${MATRIX_END}\`.\n`, /missing marker .*on a line of its own/],
     ['reversed', `${MATRIX_END}\n${MATRIX_START}\n`, /comes before/],
     ['twice', `${MATRIX_START}\n${MATRIX_END}\n${MATRIX_START}\n`, /more than once/],
   ])('refuses a README with %s', (_name, text, message) => {

@@ -44,13 +44,6 @@ function formatOf(opts: AuditCommandOptions): Format {
   return format as Format;
 }
 
-function concurrencyOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`--concurrency "${value}": expected a whole number from 1 to 256`);
-  return n;
-}
-
 function render(report: AuditReport, format: Format, now: Date): string {
   switch (format) {
     case 'json':
@@ -99,7 +92,6 @@ async function writeResults(report: AuditReport, opts: AuditCommandOptions, cwd:
 export async function audit(opts: AuditCommandOptions, cwd: string): Promise<AuditReport> {
   const output = createOutput(opts);
   const format = formatOf(opts);
-  const concurrency = concurrencyOf(opts.concurrency);
   const registryOptions = registryOptionsFrom(opts, output.debug);
   if (opts.updateReadme !== undefined) await checkReadme(userPath(cwd, opts.updateReadme));
   const sources = await sourcesOf(opts, cwd);
@@ -111,7 +103,8 @@ export async function audit(opts: AuditCommandOptions, cwd: string): Promise<Aud
       registry, collection, probe: createArtifactProbe(registryOptions.upstreams ?? {}), onProgress: progress(output),
     };
     if (sources.stack) run.stack = sources.stack;
-    if (concurrency !== undefined) run.concurrency = concurrency;
+    // --concurrency bounds both images in flight and the client's requests per host.
+    if (registryOptions.concurrency !== undefined) run.concurrency = registryOptions.concurrency;
     report = await runAudit(run);
   } finally {
     await registry.close();
