@@ -56,7 +56,10 @@ export function renderTable(report: AuditReport): string {
   return parts.join('\n');
 }
 
-const escapeCell = (text: string): string => text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('\n', ' ');
+// Cells carry registry error text and refs from manifests: keep them from breaking the table or
+// injecting HTML into the rendered README.
+const escapeCell = (text: string): string =>
+  text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('\n', ' ');
 
 function markdownTable(head: string[], rows: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;

@@ -16,7 +16,6 @@ export function buildProgram(): Command {
   const program = new Command('ampere-images')
     .description('Measure and close the linux/arm64 gaps of a Kubernetes stack\'s container images')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const register of [registerImages, registerAudit, registerMirror, registerRewrite, registerInstall, registerDiff]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MATRIX_END, MATRIX_START, replaceMatrixBlock, updateReadme } from '../../src/audit/readme.js';
 import { InputError } from '../../src/errors.js';
+import { supportTableMarkdown } from '../../src/audit/report.js';
 
 const doc = `# Title\n\nintro\n\n${MATRIX_START}\nold table\n${MATRIX_END}\n\n## After\n`;
 
@@ -39,5 +40,19 @@ describe('README matrix block', () => {
     expect(after).toContain(`${MATRIX_START}\nnew\n${MATRIX_END}`);
     expect(await updateReadme(file, 'new')).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(after);
+  });
+});
+
+describe('support table markdown', () => {
+  it('escapes pipes, new lines and HTML that come from manifests or registry errors', () => {
+    const md = supportTableMarkdown([{
+      component: 'evil<script>alert(1)</script>', image: 'a|b', build: 'yes',
+      provided: 'no\nmore', multiArch: 'no', platforms: ['linux/amd64'], images: [],
+    }]);
+    const last = md.split('\n').at(-1)!;
+    expect(last).toContain('evil&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(last).toContain('a\\|b');
+    expect(last).toContain('no more');
+    expect(last).not.toContain('<script>');
   });
 });
