@@ -10,7 +10,7 @@ import { pullScope } from './auth.js';
 import { hasherFor } from './digest.js';
 import { redactUrl } from './endpoint.js';
 import { isTransientNetworkError } from './failures.js';
-import { abandon, header, type HttpResponse } from './http.js';
+import { abandon, header, retriesSpent, type HttpResponse } from './http.js';
 import type { ApiContext, Exchange } from './transport.js';
 import type { RepoName } from './types.js';
 
@@ -74,7 +74,7 @@ async function* verified(ctx: ApiContext, repo: RepoName, d: BlobDescriptor, fir
         yield* chunksOf(ctx, state, d, hash, what);
         break;
       } catch (err) {
-        if (!isTransientNetworkError(err) || resumes >= ctx.http.retryLimit) throw wrap(what, state.res, err);
+        if (!isTransientNetworkError(err) || resumes >= ctx.http.retryLimit) throw retriesSpent(wrap(what, state.res, err));
         resumes++;
         ctx.http.stats.retries++;
         await ctx.http.backoff(resumes);

@@ -54,6 +54,15 @@ const exhausted = new WeakSet<object>();
 /** Retry-After of a 429/503 answer, kept beside the error it became. */
 const retryAfter = new WeakMap<object, number>();
 
+/**
+ * Mark a failure whose retries were spent outside a retry loop (a blob stream's ranged resumes), so
+ * that a loop around it (the upload the stream feeds) does not start the count again.
+ */
+export function retriesSpent(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null) exhausted.add(err);
+  return err;
+}
+
 export function withRetryAfter<E extends Error>(err: E, res: HttpResponse, now: number): E {
   const ms = parseRetryAfter(header(res, 'retry-after'), now);
   if (ms !== undefined) retryAfter.set(err, ms);
