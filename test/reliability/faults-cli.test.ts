@@ -266,6 +266,8 @@ describe('permanent faults: that image fails with one clear line, the rest goes 
     expect(failure).toHaveLength(1);
     expect(failure[0]).toMatch(c.message);
     expect(first.run.stderr).toContain('error: 1 image(s) failed to mirror:');
+    // Bounded as in audit: retries of a blob read are not multiplied by retries of its upload.
+    expect(injected()).toBeLessThanOrEqual(5);
     // The others are mirrored and locked; the broken one has no tag and no entry.
     const good = IMAGES.filter((r) => r !== c.breaks);
     await expectExactCopies(target, first.lock, good);

@@ -4,6 +4,7 @@
  * fetch) to prove that every tag points at a complete, verified image.
  */
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -82,6 +83,37 @@ export async function assertTagsComplete(host: string): Promise<string[]> {
     rmSync(dir, { recursive: true, force: true });
   }
   return tags;
+}
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+async function fetchVerified(url: string, digest: string | undefined, accept?: string): Promise<Buffer> {
+  const res = await fetch(url, accept ? { headers: { accept } } : {});
+  if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  const body = Buffer.from(await res.arrayBuffer());
+  const actual = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const expected = digest ?? res.headers.get('docker-content-digest');
+  if (actual !== expected) throw new Error(`GET ${url}: content is ${actual}, expected ${expected}`);
+  return body;
+}
+
+/**
+ * Walk what `reference` points at with plain fetch, checking every manifest and blob against its
+ * digest: for trees skopeo 1.9 cannot copy (an index nested in an index). Returns the digests seen.
+ */
+export async function assertTreeComplete(registryUrl: string, repo: string, reference: string, digest?: string): Promise<string[]> {
+  const body = await fetchVerified(`${registryUrl}/v2/${repo}/manifests/${reference}`, digest, ACCEPT);
+  const doc = JSON.parse(body.toString('utf8')) as { manifests?: Array<{ digest: string }>; config?: { digest: string }; layers?: Array<{ digest: string }> };
+  const seen = [`sha256:${createHash('sha256').update(body).digest('hex')}`];
+  for (const child of doc.manifests ?? []) seen.push(...(await assertTreeComplete(registryUrl, repo, child.digest, child.digest)));
+  for (const blob of [...(doc.config ? [doc.config] : []), ...(doc.layers ?? [])]) {
+    await fetchVerified(`${registryUrl}/v2/${repo}/blobs/${blob.digest}`, blob.digest);
+    seen.push(blob.digest);
+  }
+  return seen;
 }
 
 /** The digest a tag resolves to, as skopeo reads it (plain HTTP). */
