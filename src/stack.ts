@@ -170,7 +170,12 @@ function parseYaml(file: string, text: string): unknown {
     const message = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
     throw new InputError(`${file}${line === undefined ? '' : `:${line}`}: invalid YAML: ${message}`);
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // toJS refuses to expand aliases past a bound (a "billion laughs" document).
+    throw new InputError(`${file}: invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments, type YAMLError } from 'yaml';
+import { parseAllDocuments, type Document, type YAMLError } from 'yaml';
 import { InputError } from '../errors.js';
 
 export interface Resource {
@@ -71,12 +71,21 @@ function yamlError(file: string, err: YAMLError): InputError {
   return new InputError(`${file}${line === undefined ? '' : `:${line}`}: invalid YAML: ${message}`);
 }
 
+/** A document as plain values; expanding aliases past yaml's bound (a "billion laughs" file) is bad input. */
+function plainValue(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (err) {
+    throw new InputError(`${file}: invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** Resources of one YAML or JSON file; `List` kinds are opened. */
 export function parseResources(source: string, file: string): Resource[] {
   const out: Resource[] = [];
   for (const doc of parseAllDocuments(source)) {
     if (doc.errors[0]) throw yamlError(file, doc.errors[0]);
-    const value: unknown = doc.toJS();
+    const value = plainValue(doc, file);
     if (!isObj(value)) continue;
     const items = typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items) ? value.items : [value];
     for (const item of items) {
@@ -130,7 +139,7 @@ async function kustomizeFiles(dir: string, seen: Set<string>): Promise<ManifestF
   const source = await readFile(file, 'utf8');
   const [k] = parseAllDocuments(source);
   if (k?.errors[0]) throw yamlError(file, k.errors[0]);
-  const doc: unknown = k?.toJS();
+  const doc = k === undefined ? undefined : plainValue(k, file);
   const kust = isObj(doc) ? doc : {};
   // The kustomization itself is part of what is applied (its images: overrides above all).
   const out: ManifestFile[] = [{ path: file, digest: sha256(source), resources: [] }];

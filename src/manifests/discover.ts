@@ -125,8 +125,10 @@ class Scanner implements Scan {
       try {
         k = file ? readKustomization(file.docs[0]?.toJS() ?? null, this.name(kfile)) : undefined;
       } catch (err) {
-        if (!(err instanceof InputError)) throw err;
-        this.report({ value: this.name(kfile), location: this.name(kfile), error: err.message });
+        // toJS refuses to expand aliases past a bound (a "billion laughs" file): unreadable, like bad YAML.
+        if (err instanceof ReferenceError) this.report({ value: this.name(kfile), location: this.name(kfile), error: `invalid YAML: ${err.message}` });
+        else if (err instanceof InputError) this.report({ value: this.name(kfile), location: this.name(kfile), error: err.message });
+        else throw err;
       }
       this.kustomizations.set(kfile, k);
     }
