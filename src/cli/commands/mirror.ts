@@ -96,6 +96,9 @@ export async function mirror(opts: MirrorCommandOptions, cwd: string): Promise<M
   const lock = await previousLock(lockFile, registryHost, output);
   const sources = await sourcesOf(opts, cwd);
   const collected = await collectSources(sources, cwd);
+  // A file that does not parse hides its images: mirroring the rest would leave them pulling upstream.
+  const unreadable = collected.invalid.find((bad) => bad.error.startsWith('invalid YAML: '));
+  if (unreadable) throw new InputError(`${unreadable.location}: ${unreadable.error}`);
   for (const bad of collected.invalid) output.warn(`skipped ${bad.location}: ${bad.error}`);
 
   const registry = createRegistry(registryOptions);
