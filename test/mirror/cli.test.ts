@@ -2,7 +2,7 @@
  * The built CLI (dist/cli/index.js) run in temporary folders against real registries: bad input,
  * --dry-run, --json, the lock file, a failing image, and a run killed mid-copy then resumed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,9 +15,20 @@ const CLI = resolve('dist/cli/index.js');
 
 interface Result { code: number | null; stdout: string; stderr: string }
 
-function cli(args: string[], cwd: string): Result {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, AMPERE_DEBUG: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Asynchronous on purpose: the registries are children of this process and log every 404 to
+ * stderr; blocked in spawnSync, nobody would drain their pipes and they would stall.
+ */
+function cli(args: string[], cwd: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, AMPERE_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 async function catalog(reg: RunningRegistry): Promise<string[]> {
@@ -62,8 +73,8 @@ describe('ampere-images mirror (built CLI)', () => {
     [['mirror', '--registry', '127.0.0.1:5000', '--image', 'x', '--platform', 'linux//'], /^error: --platform: invalid platform "linux\/\/"/],
     [['mirror', '--registry', '127.0.0.1:5000', '--image', 'x', '--builder', 'kaniko'], /^error: --builder "kaniko": expected buildx or buildah$/m],
     [['mirror', '--registry', '127.0.0.1:5000', '--stack', 'missing.yaml'], /missing\.yaml/],
-  ])('bad input %j: one line, exit 2, no stack trace', (args, message) => {
-    const r = cli(args, dir);
+  ])('bad input %j: one line, exit 2, no stack trace', async (args, message) => {
+    const r = await cli(args, dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -72,7 +83,7 @@ describe('ampere-images mirror (built CLI)', () => {
   it('refuses a malformed lock file, naming it and the field, and writes nothing', async () => {
     const work = mkdtempSync(join(dir, 'lock-'));
     writeFileSync(join(work, 'mirror.lock.json'), JSON.stringify({ registry: 'x', images: [{ source: 'a' }] }));
-    const r = cli(['mirror', '--registry', '127.0.0.1:5000', '--image', 'busybox'], work);
+    const r = await cli(['mirror', '--registry', '127.0.0.1:5000', '--image', 'busybox'], work);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/^error: mirror\.lock\.json: images\[0\]\.target: must be an image reference$/);
   });
@@ -80,7 +91,7 @@ describe('ampere-images mirror (built CLI)', () => {
   it('--dry-run prints the plan and writes nothing anywhere', async () => {
     const target = await fresh();
     const work = mkdtempSync(join(dir, 'dry-'));
-    const r = cli(['mirror', '--registry', target.host, '--upstream', `docker.io=${source.url}`, '--dry-run',
+    const r = await cli(['mirror', '--registry', target.host, '--upstream', `docker.io=${source.url}`, '--dry-run',
       '--image', 'web:1', 'tool:2'], work);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -109,7 +120,7 @@ describe('ampere-images mirror (built CLI)', () => {
       '',
     ].join('\n'));
     const args = ['mirror', '--registry', target.host, '--upstream', `docker.io=${source.url}`, '--json'];
-    const first = cli(args, work);
+    const first = await cli(args, work);
     // not a terminal: one log line per image on stderr
     expect(first.stderr.split('\n').sort()).toEqual(['',
       `composed docker.io/library/tool:2 -> ${target.host}/docker.io/library/tool:2`,
@@ -131,7 +142,7 @@ describe('ampere-images mirror (built CLI)', () => {
     expect(index.json.manifests.map((m: any) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
 
     const before = { text: readFileSync(lockPath, 'utf8'), mtime: statSync(lockPath).mtimeMs };
-    const second = cli([...args.slice(0, -1)], work);
+    const second = await cli([...args.slice(0, -1)], work);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('images: 2 up to date, 0 failed');
     expect(second.stdout).toContain('blobs: 0 copied (0 B), 0 already there, 0 mounted');
@@ -142,7 +153,7 @@ describe('ampere-images mirror (built CLI)', () => {
   it('exits 1 naming the failed image, and still mirrors and locks the others', async () => {
     const target = await fresh();
     const work = mkdtempSync(join(dir, 'fail-'));
-    const r = cli(['mirror', '--registry', target.host, '--upstream', `docker.io=${source.url}`,
+    const r = await cli(['mirror', '--registry', target.host, '--upstream', `docker.io=${source.url}`,
       '--image', 'web:1', 'nothere:1'], work);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/1 image\(s\) failed to mirror:\n {2}docker\.io\/library\/nothere:1: .*404/);
@@ -176,7 +187,7 @@ describe('ampere-images mirror (built CLI)', () => {
     expect(await hasBlob(target, repo, large)).toBe(false);
     expect(existsSync(join(work, 'mirror.lock.json'))).toBe(false);
 
-    const again = cli([...args.slice(1), '--json'], work);
+    const again = await cli([...args.slice(1), '--json'], work);
     expect(again.code).toBe(0);
     const doc = JSON.parse(again.stdout);
     expect(doc.images[0].result).toBe('unavailable');
