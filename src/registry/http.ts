@@ -151,7 +151,8 @@ export class Http {
       try {
         return await attempt();
       } catch (err) {
-        if (n > retries || !isTransientNetworkError(err) || exhausted.has(err as object)) {
+        const limit = retries > 0 && err instanceof RegistryError && err.status === 429 ? Math.max(retries, this.opts.retry.rateLimitRetries ?? 0) : retries;
+        if (n > limit || !isTransientNetworkError(err) || exhausted.has(err as object)) {
           // An inner loop (a token request, an upload's POST) already spent its retries: outer
           // loops must not multiply them. A loop without retries leaves them to its caller.
           if (retries > 0 && typeof err === 'object' && err !== null) exhausted.add(err);
@@ -159,7 +160,7 @@ export class Http {
         }
         const wait = retryDelay(n, this.opts.retry, retryAfter.get(err as object), this.opts.random);
         this.opts.stats.retries++;
-        this.opts.log?.(`retry ${n}/${retries} of ${label} in ${wait} ms: ${reason(err)}`);
+        this.opts.log?.(`retry ${n}/${limit} of ${label} in ${wait} ms: ${reason(err)}`);
         await (this.opts.sleep ?? sleep)(wait);
       }
     }
