@@ -92,7 +92,7 @@ async function skopeoSync(source, target, names) {
   let rss = 0;
   for (const name of names) {
     const repo = name.split(':')[0];
-    const r = await timed(['skopeo', 'sync', '--all', '--preserve-digests', '--quiet', '--src', 'docker', '--dest', 'docker',
+    const r = await timed(['skopeo', 'sync', '--all', '--preserve-digests', '--src', 'docker', '--dest', 'docker',
       '--src-tls-verify=false', '--dest-tls-verify=false', `${source.host}/${repo}`, `${target.host}/docker.io/bench`]);
     ms += r.ms;
     rss = Math.max(rss, r.rss);
