@@ -32,8 +32,10 @@ export interface FaultRule {
   path: RegExp;
   /** Fire on the nth matching request only (1-based). */
   nth?: number;
-  /** Fire on the first `times` matching requests. Neither nth nor times: every time. */
+  /** Fire on the first `times` matching requests. Neither nth nor times nor every: every time. */
   times?: number;
+  /** Fire on every `every`-th matching request (3: the 3rd, 6th, 9th…), for a steady share of faults. */
+  every?: number;
   /** Which listener the rule watches (default "main"). */
   listener?: Listener;
   fault: Fault;
@@ -78,6 +80,7 @@ interface ActiveRule extends FaultRule {
 function fires(rule: ActiveRule): boolean {
   if (rule.nth !== undefined) return rule.seen === rule.nth;
   if (rule.times !== undefined) return rule.seen <= rule.times;
+  if (rule.every !== undefined) return rule.seen % rule.every === 0;
   return true;
 }
 
