@@ -210,8 +210,9 @@ describe('mirror into a real registry', () => {
     expect(two.images.map((i) => i.result)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
     expect(two.blobs).toEqual({ copied: 0, skipped: 0, mounted: 0, bytes: 0 });
     expect(lockText(two.lock)).toBe(lockText(one.lock));
-    // per image: source manifest GET + target HEAD
-    expect(second.stats.requests).toBe(2 * sources.length);
+    // per image: source manifest GET + target HEAD; plus at most one /v2/ ping per registry
+    expect(second.stats.requests).toBeGreaterThanOrEqual(2 * sources.length);
+    expect(second.stats.requests).toBeLessThanOrEqual(2 * sources.length + 2);
     await second.close();
 
     // a new run (lock only) with an image sharing a layer with shared-a: mounted from where the lock says

@@ -13,7 +13,7 @@ import { createProgress } from '../../mirror/progress.js';
 import { runMirror, type MirrorRun, type MirrorSettings } from '../../mirror/run.js';
 import { collectSources } from '../../mirror/sources.js';
 import { mirrorJson, renderPlan, renderSummary, summarize } from '../../mirror/summary.js';
-import { createRegistry } from '../../registry/client.js';
+import { createRegistry, type RegistryOptions } from '../../registry/client.js';
 import { isLoopback } from '../../registry/endpoint.js';
 import { loadStack } from '../../stack.js';
 import { createOutput, printJson, type Output } from '../output.js';
@@ -35,7 +35,6 @@ export interface MirrorCommandOptions extends Record<string, unknown> {
   builder?: string;
   json?: boolean;
   concurrency?: string;
-  plainHttp?: boolean | Array<string | boolean>;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -53,11 +52,9 @@ function builderOf(value: string | undefined): MirrorSettings['buildSettings']['
   return value as (typeof BUILDERS)[number];
 }
 
-/** Bare --plain-http means the target registry; loopback targets are plain HTTP anyway. */
-function targetIsPlainHttp(opts: MirrorCommandOptions, registry: string): boolean {
-  const flag = opts.plainHttp;
-  if (flag === true || (Array.isArray(flag) && flag.some((v) => v === true || v === registry))) return true;
-  return isLoopback(registry);
+/** The builder pushes over plain HTTP where the client may: loopback, or --plain-http (bare = the target). */
+function targetIsPlainHttp(options: RegistryOptions, registry: string): boolean {
+  return isLoopback(registry) || (options.plainHttp ?? []).includes(registry.toLowerCase());
 }
 
 async function sourcesOf(opts: MirrorCommandOptions, cwd: string): Promise<AuditSources> {
@@ -89,9 +86,8 @@ export async function mirror(opts: MirrorCommandOptions, cwd: string): Promise<M
   const platforms = opts.platform === undefined ? undefined : parsePlatformFilter(opts.platform);
   const blobConcurrency = wholeNumber('--concurrency', opts.concurrency, 8);
   const builder = builderOf(opts.builder);
-  const plainHttp = targetIsPlainHttp(opts, registryHost);
-  const registryOptions = registryOptionsFrom(opts, output.debug);
-  if (plainHttp) registryOptions.plainHttp = [...(registryOptions.plainHttp ?? []), registryHost];
+  const registryOptions = registryOptionsFrom({ ...opts, registry: registryHost }, output.debug);
+  const plainHttp = targetIsPlainHttp(registryOptions, registryHost);
   const lockFile = relative(process.cwd(), resolve(cwd, opts.lock ?? DEFAULT_LOCK));
   const lock = await previousLock(lockFile, registryHost, output);
   const sources = await sourcesOf(opts, cwd);
