@@ -10,6 +10,8 @@
  *   - the limit: every blob streamed source -> a third fresh registry by a bare keep-alive undici
  *     client (LIMIT_CONNECTIONS connections per registry), no manifests, no checks;
  *   - peak RSS of the mirror (GNU time), and of a mirror of one image with a 1 GiB layer.
+ * Each comparison runs BENCH_TRIALS times (default 2), interleaved, into fresh registries; the
+ * fastest of each kind is reported, since the machine is shared and its load drifts.
  * Needs docker-registry and skopeo (scripts/setup-system.sh). Traffic stays on 127.0.0.1.
  */
 import { spawn } from 'node:child_process';
@@ -29,6 +31,7 @@ const MiB = 1024 * 1024;
 const LIMIT_CONNECTIONS = 4;
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 const HUGE = 1024 * MiB;
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 2);
 
 /** Two shared base layers per platform (40 + 30 MiB) and a 4 MiB app layer per image and platform. */
 function benchImages() {
@@ -150,6 +153,11 @@ async function main() {
     registries.push(r);
     return r;
   };
+  const stopAllBut = async (keep) => {
+    const others = registries.splice(0).filter((r) => r !== keep);
+    registries.push(keep);
+    await Promise.all(others.map((r) => r.stop()));
+  };
   const work = mkdtempSync(join(tmpdir(), 'ampere-bench-mirror-'));
   try {
     const source = await fresh();
@@ -162,14 +170,24 @@ async function main() {
     const total = blobs.reduce((n, b) => n + b.size, 0);
     console.log(`seeded ${IMAGES} images x ${PLATFORMS.length} platforms: ${blobs.length} distinct blobs, ${mib(total)} (${secs(Date.now() - t)})`);
 
-    const mirrorTarget = await fresh();
-    const lock = join(work, 'mirror.lock.json');
-    const cold = await mirrorRun(mirrorTarget, source, refs, lock);
-    const warm = await mirrorRun(mirrorTarget, source, refs, lock);
-    const skopeoTarget = await fresh();
-    const skopeoCold = await skopeoSync(source, skopeoTarget, names);
-    const skopeoWarm = await skopeoSync(source, skopeoTarget, names);
-    const limit = await limitRun(source, await fresh(), blobs);
+    // Interleaved trials into fresh registries; the best of each kind is kept (the machine is shared).
+    const best = {};
+    const keep = (kind, r) => {
+      if (!best[kind] || r.ms < best[kind].ms) best[kind] = r;
+    };
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      const mirrorTarget = await fresh();
+      const lock = join(work, `mirror-${trial}.lock.json`);
+      keep('cold', await mirrorRun(mirrorTarget, source, refs, lock));
+      keep('warm', await mirrorRun(mirrorTarget, source, refs, lock));
+      const skopeoTarget = await fresh();
+      keep('skopeoCold', await skopeoSync(source, skopeoTarget, names));
+      keep('skopeoWarm', await skopeoSync(source, skopeoTarget, names));
+      keep('limit', await limitRun(source, await fresh(), blobs));
+      console.log(`trial ${trial}/${TRIALS} done`);
+      await stopAllBut(source);
+    }
+    const { cold, warm, skopeoCold, skopeoWarm, limit } = best;
 
     t = Date.now();
     await seed(source.host, [{ name: 'bench/huge:1', platforms: ['linux/amd64'], single: true, layers: () => [{ key: 'bench huge', size: HUGE, plain: true }] }]);
