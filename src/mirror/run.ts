@@ -83,10 +83,11 @@ async function planFor(job: Job, source: SourceImage, previous: LockEntry | unde
   return { resolved, plan: planImage(source, facts, settings) };
 }
 
-async function isCurrent(registry: Registry, plan: PlannedImage, entry: LockEntry | undefined, sourceDigest: string): Promise<boolean> {
-  if (!entry || !matchesPlan(entry, plan, sourceDigest)) return false;
+/** The lock entry, when it records exactly this plan and the target tag still points at it. */
+async function currentEntry(registry: Registry, plan: PlannedImage, entry: LockEntry | undefined, sourceDigest: string): Promise<LockEntry | undefined> {
+  if (!entry || !matchesPlan(entry, plan, sourceDigest)) return undefined;
   const head = await registry.headManifest(repoOf(plan.targetRef), plan.targetRef.tag ?? entry.digest);
-  return head?.digest === entry.digest;
+  return head?.digest === entry.digest ? entry : undefined;
 }
 
 async function arm64For(job: Job, plan: PlannedImage): Promise<Arm64Manifest | undefined> {
@@ -114,7 +115,8 @@ async function mirrorOne(job: Job, source: SourceImage): Promise<{ outcome: Imag
   const previous = findEntry(settings.lock?.registry === settings.registry ? settings.lock : undefined, source.ref);
   const { resolved, plan } = await planFor(job, source, previous);
   const sourceDigest = resolved.fetched.digest;
-  if (await isCurrent(registry, plan, previous, sourceDigest)) return { outcome: outcomeOf(plan, 'up-to-date', previous), entry: previous! };
+  const current = await currentEntry(registry, plan, previous, sourceDigest);
+  if (current) return { outcome: outcomeOf(plan, 'up-to-date', current), entry: current };
   if (settings.dryRun) return { outcome: await dryRunOutcome(job, plan) };
   if (plan.action === 'unavailable' && plan.platforms.length === 0) return { outcome: outcomeOf(plan, 'unavailable') };
   const onBytes = (n: number): void => settings.progress.bytes(source.ref, n);
