@@ -3,7 +3,7 @@
  * each with its own storage folder, using the config file kept in test/registry-config.yml.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -60,7 +60,10 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<Ru
   const port = await freePort();
   const root = mkdtempSync(join(tmpdir(), 'ampere-reg-'));
   const host = `127.0.0.1:${port}`;
-  let stderr = '';
+  // The registry logs to a file, not a pipe: a test that blocks its event loop (spawnSync) would
+  // otherwise stop draining the pipe, and the registry would freeze on its next log line.
+  const logFile = join(mkdtempSync(join(tmpdir(), 'ampere-reg-log-')), 'registry.log');
+  const logFd = openSync(logFile, 'a');
   const child = spawn('docker-registry', ['serve', opts.config ?? REGISTRY_CONFIG], {
     env: {
       ...process.env,
@@ -69,13 +72,11 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<Ru
       REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: root,
       OTEL_TRACES_EXPORTER: 'none',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd],
   });
-  child.stderr?.on('data', (b: Buffer) => {
-    stderr = (stderr + b.toString()).slice(-4000);
-  });
+  closeSync(logFd);
   const url = `http://${host}`;
-  await waitReady(url, child, () => stderr);
+  await waitReady(url, child, () => readFileSync(logFile, 'utf8').slice(-4000));
   return {
     host,
     url,
@@ -87,6 +88,7 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<Ru
         await exited;
       }
       rmSync(root, { recursive: true, force: true });
+      rmSync(dirname(logFile), { recursive: true, force: true });
     },
   };
 }
