@@ -92,7 +92,9 @@ export function parseTargetRegistry(text: string): string {
  * in a repository path, so "127.0.0.1:5001" becomes "127.0.0.1_5001".
  */
 export function mirrorReference(registry: string, source: ImageRef): ImageRef {
-  const host = source.registry.toLowerCase().replace(/^\[|\]$/g, '').replace(/[:\[\]]+/g, '_');
+  // A host with a port or an IPv6 address is not a valid path component: fold what does not fit
+  // into "_" and trim it from the ends ("localhost:5001" -> "localhost_5001", "[::1]:5000" -> "1_5000").
+  const host = source.registry.toLowerCase().replace(/[^a-z0-9.-]+/g, '_').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   const ref: ImageRef = { registry, repository: `${host}/${source.repository}` };
   if (source.tag !== undefined) ref.tag = source.tag;
   if (source.digest !== undefined) ref.digest = source.digest;

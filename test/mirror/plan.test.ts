@@ -20,6 +20,8 @@ describe('mirror naming', () => {
     [`nginx@sha256:${'b'.repeat(64)}`, `${REG}/docker.io/library/nginx@sha256:${'b'.repeat(64)}`],
     ['localhost:5001/team/app:1', `${REG}/localhost_5001/team/app:1`],
     ['127.0.0.1:5001/app:1', `${REG}/127.0.0.1_5001/app:1`],
+    ['[::1]:5000/app:1', `${REG}/1_5000/app:1`],
+    ['[fe80::1]/app:1', `${REG}/fe80_1/app:1`],
   ])('%s -> %s', (source, target) => {
     const ref = mirrorReference(REG, parseReference(source));
     expect(formatReference(ref)).toBe(target);
