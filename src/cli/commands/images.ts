@@ -46,7 +46,12 @@ export async function listImages(opts: ImagesOptions, output: Output): Promise<D
 
 function render(found: Discovery, output: Output): void {
   const images = new Table({ head: ['image', 'found at'], style: { head: [], border: [] } });
-  for (const img of found.images) images.push([img.ref, img.locations.join('\n')]);
+  // One row per location: cli-table3 takes cubic time over a multi-line cell (100 lines: 40 s).
+  for (const img of found.images) {
+    const [first = '', ...rest] = img.locations;
+    images.push([{ content: img.ref, rowSpan: rest.length + 1 }, first]);
+    for (const loc of rest) images.push([loc]);
+  }
   output.out(images.toString());
   if (found.invalid.length > 0) {
     const invalid = new Table({ head: ['not an image reference', 'at', 'why'], style: { head: [], border: [] } });
