@@ -7,14 +7,15 @@ import { InputError } from './errors.js';
 /** `mode` applies from the start (a kubeconfig is never readable by others, not even briefly). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
+    await mkdir(dir, { recursive: true });
     await writeFile(tmp, data, mode === undefined ? undefined : { mode });
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    // Name the file the user asked for, not the temp file; a path we may not write is theirs to fix.
+    throw new InputError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
 }
 

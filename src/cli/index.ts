@@ -36,7 +36,16 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
   return { code: 1, message: `error: ${describeError(err)}` };
 }
 
+/** A reader that stops early (`| head`) closes the pipe: the rest of the output has nowhere to go. */
+function ignoreClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.stdout.write = () => true;
+  });
+}
+
 async function main(): Promise<void> {
+  ignoreClosedStdout();
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {

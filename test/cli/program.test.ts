@@ -1,0 +1,78 @@
+/**
+ * The program as a shell user drives it: the built binary (npm run build) with its output piped
+ * to a reader that stops early (`… | head`), and output paths it may not write.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { BIN } from '../report/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'ampere-program-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A folder of manifests naming 2000 images, so the table is many pipe buffers long. */
+function manyImages(): string {
+  const dir = mkdtempSync(join(work, 'p-'));
+  mkdirSync(join(dir, 'manifests'));
+  const pod = (i: number): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}}\nspec:\n  containers: [{name: a, image: "example.org/team/app${i}:1.${i}"}]\n`;
+  writeFileSync(join(dir, 'manifests', 'pods.yaml'), Array.from({ length: 2000 }, (_, i) => pod(i)).join('---\n'));
+  return dir;
+}
+
+/** Run the CLI and close its stdout after the first chunk, as `| head -1` does. */
+function runIntoClosedPipe(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+it('a reader that stops early (| head) ends the run quietly: no EPIPE stack trace', async () => {
+  const r = await runIntoClosedPipe(['images', '--manifests', 'manifests'], manyImages());
+  expect(r.stderr).not.toMatch(/EPIPE|^\s+at /m);
+  expect(r.code).toBe(0);
+});
+
+/** Run as an unprivileged user when we are root (root writes anywhere). */
+function asUser(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = process.getuid?.() === 0 ? ['runuser', '-u', 'nobody', '--', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function readOnlyProject(): string {
+  const dir = manyImages();
+  const lock = { registry: '127.0.0.1:5000', images: [{
+    source: 'example.org/team/app0:1.0', sourceDigest: `sha256:${'a'.repeat(64)}`,
+    target: '127.0.0.1:5000/example.org/team/app0:1.0', digest: `sha256:${'a'.repeat(64)}`, platforms: {},
+  }] };
+  writeFileSync(join(dir, 'mirror.lock.json'), JSON.stringify(lock));
+  mkdirSync(join(dir, 'ro'));
+  chmodSync(join(dir, 'ro'), 0o555);
+  for (const p of [work, dir, join(dir, 'manifests')]) chmodSync(p, 0o755);
+  return dir;
+}
+
+it.each([
+  [['rewrite', '--manifests', 'manifests', '--out', 'ro/out', '--allow-missing'], 'ro/out'],
+  [['rewrite', '--manifests', 'manifests', '--out', 'ro', '--allow-missing'], 'ro/pods.yaml'],
+])('%j into a folder it may not write: one line naming the file, exit 2, no temp file left', async (args, named) => {
+  const dir = readOnlyProject();
+  const r = await asUser(args, dir);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(new RegExp(`^error: \\S*${named.replace('/', '\\/')}\\S*: cannot write \\(EACCES\\)$`, 'm'));
+  expect(r.stderr).not.toMatch(/\.tmp|^\s+at /m);
+  expect(r.code).toBe(2);
+  expect(readdirSync(join(dir, 'ro'))).toEqual([]);
+});
