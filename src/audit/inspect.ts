@@ -6,7 +6,7 @@
  */
 import { AuthError, NotFoundError, describeError } from '../errors.js';
 import {
-  isAttestation, isIndexMediaType, platformFromConfig, type Descriptor, type Manifest,
+  MediaType, isAttestation, isIndexMediaType, platformFromConfig, type Descriptor, type Manifest,
 } from '../manifest.js';
 import { comparePlatforms, formatPlatform, normalizePlatform } from '../platform.js';
 import { manifestReference, parseReference, formatReference } from '../reference.js';
@@ -50,6 +50,7 @@ export interface InspectOptions {
 /** Indexes pointing to indexes are legal (OCI image-index.md); stop before a cycle costs requests. */
 const MAX_INDEX_DEPTH = 3;
 const ARM64 = 'linux/arm64';
+const IMAGE_CONFIGS = new Set<string>([MediaType.OciConfig, MediaType.DockerConfig]);
 
 interface Resolved {
   digest: string;
@@ -61,7 +62,8 @@ interface Resolved {
 
 /** Platforms of one child entry: its own platform field, or the child read when it has none. */
 async function childPlatforms(registry: Registry, repo: RepoName, d: Descriptor, depth: number): Promise<string[]> {
-  if (isAttestation(d)) return [];
+  // An artifact (SBOM, signature) may sit in an index without a platform: it runs nowhere.
+  if (isAttestation(d) || d.artifactType !== undefined) return [];
   if (isIndexMediaType(d.mediaType)) return (await resolve(registry, repo, d.digest, depth + 1)).platforms;
   if (d.platform) return [formatPlatform(normalizePlatform(d.platform))];
   return (await resolve(registry, repo, d.digest, depth + 1)).platforms;
@@ -75,6 +77,8 @@ async function platformsOf(registry: Registry, repo: RepoName, manifest: Manifes
       return lists.flat();
     }
     case 'image':
+      // An index entry whose config is no image config is an artifact, not a platform.
+      if (depth > 0 && !IMAGE_CONFIGS.has(manifest.config.mediaType)) return [];
       return [formatPlatform(platformFromConfig(await registry.getBlob(repo, manifest.config)))];
     case 'legacy':
       return manifest.architecture ? [formatPlatform(normalizePlatform({ os: 'linux', architecture: manifest.architecture }))] : [];

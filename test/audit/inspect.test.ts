@@ -2,6 +2,7 @@
  * inspectImage against a real distribution registry seeded by skopeo: what each kind of manifest
  * yields, how many requests it costs, and which arm64 alternates count.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImage } from '../../src/audit/inspect.js';
@@ -122,6 +123,37 @@ describe('inspectImage on a real registry', () => {
     expect(r.error).toMatch(/404/);
     expect(r.error).not.toContain('\n');
     expect(r).toMatchObject({ digest: null, platforms: [], arm64: false, arm64Alternative: null });
+  });
+
+  it('an artifact listed without a platform (SBOM, signature) is not a platform and fails nothing', async () => {
+    // OCI image-index.md: platform is optional; an artifact manifest's config is not an image
+    // config (image-spec manifest.md, the empty descriptor), so it has no os/architecture.
+    const put = async (path: string, type: string, body: string): Promise<void> => {
+      const res = await fetch(`${reg.url}/v2/library/busybox/${path}`, { method: 'PUT', body, headers: { 'content-type': type } });
+      expect(res.status).toBe(201);
+    };
+    const empty = '{}';
+    const emptyDigest = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
+    const upload = await fetch(`${reg.url}/v2/library/busybox/blobs/uploads/`, { method: 'POST' });
+    const location = new URL(upload.headers.get('location')!, reg.url);
+    location.searchParams.set('digest', emptyDigest);
+    expect((await fetch(location, { method: 'PUT', body: empty, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
+    const emptyDescriptor = { mediaType: 'application/vnd.oci.empty.v1+json', digest: emptyDigest, size: 2 };
+    const artifact = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/spdx+json', config: emptyDescriptor, layers: [emptyDescriptor] });
+    const artifactDigest = `sha256:${createHash('sha256').update(artifact).digest('hex')}`;
+    await put(`manifests/${artifactDigest}`, 'application/vnd.oci.image.manifest.v1+json', artifact);
+    const index = await (await fetch(`${reg.url}/v2/library/busybox/manifests/1.36`, {
+      headers: { accept: 'application/vnd.oci.image.index.v1+json' } })).json() as { manifests: { platform?: { os: string } }[] };
+    const images = index.manifests.filter((d) => d.platform?.os === 'linux');
+    for (const [tag, entry] of [['sbom', { artifactType: 'application/spdx+json' }], ['unmarked', {}]] as const) {
+      await put(`manifests/${tag}`, 'application/vnd.oci.image.index.v1+json', JSON.stringify({
+        schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [...images, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: artifactDigest, size: artifact.length, ...entry }],
+      }));
+      const r = await inspectImage(client, `busybox:${tag}`);
+      expect(r).toMatchObject({ status: 'ok', error: null, platforms: [AMD, ARM, 'linux/arm/v7'], arm64: true, multiArch: true });
+    }
   });
 
   it('pins by digest and keeps the tag for display', async () => {
