@@ -89,7 +89,7 @@ export class Transport {
       }
       if (res.status === 401 && !reauthorized && sameOrigin(url, base)) {
         reauthorized = true;
-        const challenge = pickChallenge(parseChallenges(header(res, 'www-authenticate') ?? ''));
+        const challenge = challengeOf(res);
         await this.http.discard(res);
         if (challenge) {
           this.challenges.set(base, Promise.resolve(challenge));
@@ -172,7 +172,7 @@ export class Transport {
         throw networkError(what, 'GET', url, err);
       }
       if (res.status === 401) {
-        const challenge = pickChallenge(parseChallenges(header(res, 'www-authenticate') ?? ''));
+        const challenge = challengeOf(res);
         await this.http.discard(res);
         return challenge ?? OPEN;
       }
@@ -186,6 +186,12 @@ export class Transport {
       return OPEN;
     });
   }
+}
+
+/** The challenge to answer; a server may send its challenges in one field or in several. */
+function challengeOf(res: HttpResponse): Challenge | undefined {
+  const fields = res.headers['www-authenticate'] ?? [];
+  return pickChallenge(parseChallenges((Array.isArray(fields) ? fields : [fields]).join(', ')));
 }
 
 function sameOrigin(a: string, b: string): boolean {

@@ -89,6 +89,17 @@ test('a challenge with its own realm and scope: the token is fetched again with 
   srv.assertDone();
 });
 
+test('challenges in separate WWW-Authenticate fields are all read: Bearer is found after Basic', async () => {
+  // RFC 9110 §11.6.1: a server may send several challenges in one field or in several fields.
+  const { srv, repo, client } = await serve([
+    { method: 'GET', path: '/v2/', reply: () => ({ status: 401, headers: { 'www-authenticate': ['Basic realm="r"', `Bearer realm="${srv.url}/token",service="svc"`] } }) },
+    { method: 'GET', path: /^\/token\?/, reply: { status: 200, body: { token: 'anon' } } },
+    { method: 'GET', path: '/v2/x/app/tags/list', reply: (req) => ({ status: req.headers.authorization === 'Bearer anon' ? 200 : 401, body: { tags: ['1'] } }) },
+  ]);
+  expect(await client.listTags(repo)).toEqual(['1']);
+  srv.assertDone();
+});
+
 test('an unreachable token realm: bounded retries, one clear error', async () => {
   const { srv, repo, client } = await serve([
     { method: 'GET', path: '/v2/', reply: { status: 401, headers: { 'www-authenticate': 'Bearer realm="http://127.0.0.1:1/token"' } } },

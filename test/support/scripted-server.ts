@@ -23,7 +23,8 @@ export interface SeenRequest {
 
 export interface ScriptedReply {
   status: number;
-  headers?: Record<string, string>;
+  /** A list sends the header once per value (several WWW-Authenticate fields). */
+  headers?: Record<string, string | string[]>;
   /** A string or bytes as is; anything else as JSON. */
   body?: string | Uint8Array | object;
 }
