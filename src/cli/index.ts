@@ -11,6 +11,7 @@ import { registerImages } from './commands/images.js';
 import { registerInstall } from './commands/install.js';
 import { registerMirror } from './commands/mirror.js';
 import { registerRewrite } from './commands/rewrite.js';
+import { hasWrittenResult } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('ampere-images')
@@ -23,6 +24,11 @@ export function buildProgram(): Command {
   }
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
+}
+
+/** `--json` or `--format json` among the arguments: stdout must then parse as JSON, failures included. */
+export function wantsJson(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
 }
 
 /** Exit code and one-line message for anything a command threw. */
@@ -51,6 +57,10 @@ async function main(): Promise<void> {
   } catch (err) {
     const { code, message } = exitCodeFor(err);
     if (message) process.stderr.write(`${message}\n`);
+    if (code !== 0 && wantsJson(process.argv) && !hasWrittenResult()) {
+      const line = message || describeError(err);
+      process.stdout.write(`${JSON.stringify({ error: line.replace(/^error: /, '') }, null, 2)}\n`);
+    }
     if (process.env.AMPERE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exitCode = code;
   }

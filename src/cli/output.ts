@@ -19,11 +19,21 @@ export interface OutputOptions {
   verbose?: boolean;
 }
 
+let resultWritten = false;
+
+/** Whether a command has printed (part of) its result: a failure must not print a second one. */
+export function hasWrittenResult(): boolean {
+  return resultWritten;
+}
+
 export function createOutput(opts: OutputOptions = {}): Output {
   const quiet = opts.quiet === true;
   const verbose = opts.verbose === true && !quiet;
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => {
+      resultWritten = true;
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
     info: (text) => {
       if (!quiet) process.stderr.write(`${text}\n`);
     },

@@ -1,6 +1,7 @@
 /**
- * The program as a shell user drives it: the built binary (npm run build) with its output piped
- * to a reader that stops early (`… | head`), and output paths it may not write.
+ * The program as a shell user or a script drives it: the built binary (npm run build) with its
+ * output piped to a reader that stops early (`… | head`), output paths it may not write, and
+ * failures under --json (stdout must still parse).
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,11 +11,14 @@ import { afterAll, expect, it } from 'vitest';
 import { BIN } from '../report/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ampere-program-'));
+// Readable by the unprivileged user the tests below run as when we are root.
+chmodSync(work, 0o755);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A folder of manifests naming 2000 images, so the table is many pipe buffers long. */
 function manyImages(): string {
   const dir = mkdtempSync(join(work, 'p-'));
+  chmodSync(dir, 0o777);
   mkdirSync(join(dir, 'manifests'));
   const pod = (i: number): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}}\nspec:\n  containers: [{name: a, image: "example.org/team/app${i}:1.${i}"}]\n`;
   writeFileSync(join(dir, 'manifests', 'pods.yaml'), Array.from({ length: 2000 }, (_, i) => pod(i)).join('---\n'));
@@ -60,7 +64,6 @@ function readOnlyProject(): string {
   writeFileSync(join(dir, 'mirror.lock.json'), JSON.stringify(lock));
   mkdirSync(join(dir, 'ro'));
   chmodSync(join(dir, 'ro'), 0o555);
-  for (const p of [work, dir, join(dir, 'manifests')]) chmodSync(p, 0o755);
   return dir;
 }
 
@@ -75,4 +78,28 @@ it.each([
   expect(r.stderr).not.toMatch(/\.tmp|^\s+at /m);
   expect(r.code).toBe(2);
   expect(readdirSync(join(dir, 'ro'))).toEqual([]);
+});
+
+it.each([
+  [['audit', '--json', '--image', 'Bad/Ref']],
+  [['audit', '--format', 'json', '--bogus']],
+  [['images', '--json', '--manifests', 'nope']],
+  [['mirror', '--json']],
+  [['rewrite', '--json', '--manifests', 'manifests', '--out', 'out', '--lock', 'none.json']],
+  [['diff', '--json', 'old.json', 'new.json']],
+  [['install', '--json', '--dry-run', '--lock', 'none.json']],
+])('%j fails with a JSON error on stdout and the same line on stderr, exit 2', async (args) => {
+  const r = await asUser(args, mkdtempSync(join(work, 'empty-')));
+  expect(r.code).toBe(2);
+  const line = r.stderr.trim();
+  expect(line.split('\n')).toHaveLength(1);
+  expect(JSON.parse(r.stdout)).toEqual({ error: line.replace(/^error: /, '') });
+});
+
+it('a failure after the JSON result is printed adds no second document', async () => {
+  const dir = manyImages();
+  writeFileSync(join(dir, 'mirror.lock.json'), JSON.stringify({ registry: '127.0.0.1:5000', images: [] }));
+  const r = await asUser(['rewrite', '--json', '--manifests', 'manifests', '--out', 'out'], dir);
+  expect(r.code).toBe(1);
+  expect((JSON.parse(r.stdout) as { missing: unknown[] }).missing).toHaveLength(2000);
 });
