@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitError, InputError, describeError } from '../errors.js';
+import { removeTempFiles } from '../files.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDiff } from './commands/diff.js';
 import { registerImages } from './commands/images.js';
@@ -50,8 +51,19 @@ function ignoreClosedStdout(): void {
   });
 }
 
+/** Ctrl-C or a kill: every written file is whole (temp + rename); drop the temp files in flight. */
+function cleanUpOnSignals(): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      removeTempFiles();
+      process.exit(code);
+    });
+  }
+}
+
 async function main(): Promise<void> {
   ignoreClosedStdout();
+  cleanUpOnSignals();
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {

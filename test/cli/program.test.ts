@@ -4,7 +4,7 @@
  * failures under --json (stdout must still parse).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -103,3 +103,39 @@ it('a failure after the JSON result is printed adds no second document', async (
   expect(r.code).toBe(1);
   expect((JSON.parse(r.stdout) as { missing: unknown[] }).missing).toHaveLength(2000);
 });
+
+it('Ctrl-C while writing leaves whole files only: no temp file behind, exit 130', async () => {
+  // 400 files to rewrite: interrupt at several moments until one lands inside the writing phase.
+  const dir = mkdtempSync(join(work, 'int-'));
+  mkdirSync(join(dir, 'manifests'));
+  const pods = Array.from({ length: 50 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}}\nspec:\n  containers: [{name: a, image: "busybox:1.36"}]\n`).join('---\n');
+  for (let f = 0; f < 400; f++) writeFileSync(join(dir, 'manifests', `f${f}.yaml`), pods);
+  writeFileSync(join(dir, 'mirror.lock.json'), JSON.stringify({ registry: '127.0.0.1:5000', images: [{
+    source: 'docker.io/library/busybox:1.36', sourceDigest: `sha256:${'a'.repeat(64)}`,
+    target: '127.0.0.1:5000/docker.io/library/busybox:1.36', digest: `sha256:${'a'.repeat(64)}`, platforms: {},
+  }] }));
+  let interruptedWhileWriting = 0;
+  for (let attempt = 0; attempt < 40 && interruptedWhileWriting < 3; attempt++) {
+    const out = join(dir, `out${attempt}`);
+    const child = spawn(process.execPath, [BIN, 'rewrite', '--manifests', 'manifests', '--out', out, '--quiet'], { cwd: dir, stdio: 'ignore' });
+    // Interrupt as soon as the first file appears, then a little later each time.
+    const delay = attempt % 4;
+    const poll = setInterval(() => {
+      let written: string[] = [];
+      try { written = readdirSync(out); } catch { /* not yet */ }
+      if (written.length > 0) {
+        clearInterval(poll);
+        setTimeout(() => child.kill('SIGINT'), delay);
+      }
+    }, 1);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    clearInterval(poll);
+    if (code === 0) continue; // finished before the interrupt
+    expect(code).toBe(130);
+    const written = readdirSync(out);
+    expect(written.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    for (const f of written) expect(readFileSync(join(out, f), 'utf8')).toBe(pods.replaceAll('"busybox:1.36"', '"127.0.0.1:5000/docker.io/library/busybox:1.36"'));
+    if (written.length < 400) interruptedWhileWriting++;
+  }
+  expect(interruptedWhileWriting).toBeGreaterThan(0);
+}, 300_000);
