@@ -56,7 +56,7 @@ describe('audit: bad input exits 2 with one line', () => {
     [['audit', '--image', 'nginx', '--json', '--format', 'table'], 'error: --json conflicts with --format table'],
     [['audit', '--image', 'nginx', '--concurrency', '0'], 'error: --concurrency "0": expected a positive whole number'],
     [['audit', '--image', 'nginx', '--upstream', 'docker.io'], 'error: --upstream "docker.io": expected HOST=http(s)://HOST[:PORT]'],
-    [['audit'], 'error: images/stack.yaml: cannot read stack file (ENOENT)'],
+    [['audit'], 'error: nothing to scan: give --stack, --manifests or --image (images/stack.yaml not found)'],
     [['audit', '--stack', 'missing.yaml'], 'error: missing.yaml: cannot read stack file (ENOENT)'],
   ])('%j', async (args, message) => {
     const r = await cli(args, tempDir());

@@ -139,3 +139,13 @@ it('Ctrl-C while writing leaves whole files only: no temp file behind, exit 130'
   }
   expect(interruptedWhileWriting).toBeGreaterThan(0);
 }, 300_000);
+
+it.each([
+  [['images'], '--stack or --manifests'],
+  [['audit'], '--stack, --manifests or --image'],
+  [['mirror', '--registry', '127.0.0.1:5000'], '--stack, --manifests or --image'],
+])('%j with no source and no images/stack.yaml says what to give, exit 2', async (args, flags) => {
+  const r = await asUser(args, mkdtempSync(join(work, 'empty-')));
+  expect(r.stderr).toBe(`error: nothing to scan: give ${flags} (images/stack.yaml not found)\n`);
+  expect(r.code).toBe(2);
+});

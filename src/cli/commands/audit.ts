@@ -1,27 +1,23 @@
 /** `ampere-images audit`: options in, one audit, a rendering out (DESIGN.md "Commands"). */
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { createArtifactProbe } from '../../audit/artifacts.js';
 import { renderHtml } from '../../audit/html.js';
-import { collectTargets, type AuditSources } from '../../audit/collect.js';
+import { collectTargets } from '../../audit/collect.js';
 import { checkReadme, updateReadme } from '../../audit/readme.js';
 import { renderMarkdown, renderTable, reportJson, supportJson, supportTableMarkdown } from '../../audit/report.js';
 import { runAudit, strictFindings, type AuditReport } from '../../audit/run.js';
 import { ExitError, InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
 import { createRegistry } from '../../registry/client.js';
-import { loadStack } from '../../stack.js';
 import { createOutput, type Output } from '../output.js';
 import { addRegistryOptions, registryOptionsFrom } from '../registry-options.js';
+import { addSourceOptions, sourcesOf, userPath, type SourceOptions } from '../sources.js';
 
 const FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 type Format = (typeof FORMATS)[number];
-const DEFAULT_STACK = 'images/stack.yaml';
 
-export interface AuditCommandOptions extends Record<string, unknown> {
-  stack?: string;
-  manifests?: string[];
-  image?: string[];
+export interface AuditCommandOptions extends SourceOptions, Record<string, unknown> {
   json?: boolean;
   format?: string;
   output?: string;
@@ -65,28 +61,13 @@ function progress(output: Output): ((done: number, total: number, ref: string) =
   };
 }
 
-/** A path under `cwd`, written relative to the process's folder so messages read the way the user typed them. */
-function userPath(cwd: string, path: string): string {
-  return relative(process.cwd(), resolve(cwd, path)) || '.';
-}
-
-async function sourcesOf(opts: AuditCommandOptions, cwd: string): Promise<AuditSources> {
-  const given = opts.stack !== undefined || opts.manifests !== undefined || opts.image !== undefined;
-  const sources: AuditSources = {};
-  const stackFile = opts.stack ?? (given ? undefined : DEFAULT_STACK);
-  if (stackFile !== undefined) sources.stack = await loadStack(userPath(cwd, stackFile));
-  if (opts.manifests) sources.manifests = opts.manifests;
-  if (opts.image) sources.images = opts.image;
-  return sources;
-}
-
 async function writeResults(report: AuditReport, opts: AuditCommandOptions, cwd: string, output: Output): Promise<void> {
   if (opts.updateReadme !== undefined) {
     const changed = await updateReadme(userPath(cwd, opts.updateReadme), supportTableMarkdown(report.rows));
     output.info(`${opts.updateReadme}: ${changed ? 'support table updated' : 'support table unchanged'}`);
   }
   const matrix = opts.matrix ?? (opts.updateReadme !== undefined ? join(dirname(opts.updateReadme), 'matrix', 'support.json') : undefined);
-  if (matrix !== undefined) await writeFileAtomic(resolve(cwd, matrix), supportJson(report));
+  if (matrix !== undefined) await writeFileAtomic(userPath(cwd, matrix), supportJson(report));
 }
 
 export async function audit(opts: AuditCommandOptions, cwd: string): Promise<AuditReport> {
@@ -110,7 +91,7 @@ export async function audit(opts: AuditCommandOptions, cwd: string): Promise<Aud
     await registry.close();
   }
   const text = render(report, format, new Date());
-  if (opts.output !== undefined) await writeFileAtomic(resolve(cwd, opts.output), text);
+  if (opts.output !== undefined) await writeFileAtomic(userPath(cwd, opts.output), text);
   else output.out(text);
   await writeResults(report, opts, cwd, output);
   if (opts.strict) {
@@ -124,10 +105,8 @@ export async function audit(opts: AuditCommandOptions, cwd: string): Promise<Aud
 export function registerAudit(program: Command): void {
   const cmd = program
     .command('audit')
-    .description('inspect each image of the stack and report its linux/arm64 support')
-    .option('--stack <file>', `stack catalog (default ${DEFAULT_STACK} when no other source is given)`)
-    .option('--manifests <path...>', 'manifest files or folders to scan')
-    .option('--image <ref...>', 'image references to inspect')
+    .description('inspect each image of the stack and report its linux/arm64 support');
+  addSourceOptions(cmd, 'image references to inspect')
     .option('--json', 'print the JSON report (same as --format json)')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
     .option('--output <file>', 'write the rendering to a file (atomically) instead of stdout')

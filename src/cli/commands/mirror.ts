@@ -1,8 +1,6 @@
 /** `ampere-images mirror`: options in, one mirror run, a summary (or --json) out, the lock written. */
 import { access } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { AuditSources } from '../../audit/collect.js';
 import { inspectImage } from '../../audit/inspect.js';
 import { buildImage } from '../../build/index.js';
 import { ExitError, InputError } from '../../errors.js';
@@ -15,18 +13,14 @@ import { collectSources } from '../../mirror/sources.js';
 import { mirrorJson, renderPlan, renderSummary, summarize } from '../../mirror/summary.js';
 import { createRegistry, type RegistryOptions } from '../../registry/client.js';
 import { isLoopback } from '../../registry/endpoint.js';
-import { loadStack } from '../../stack.js';
 import { createOutput, printJson, type Output } from '../output.js';
 import { addRegistryOptions, registryOptionsFrom } from '../registry-options.js';
+import { addSourceOptions, sourcesOf, userPath, type SourceOptions } from '../sources.js';
 
-const DEFAULT_STACK = 'images/stack.yaml';
 const BUILDERS = ['buildx', 'buildah'] as const;
 
-export interface MirrorCommandOptions extends Record<string, unknown> {
+export interface MirrorCommandOptions extends SourceOptions, Record<string, unknown> {
   registry: string;
-  stack?: string;
-  manifests?: string[];
-  image?: string[];
   platform?: string;
   lock?: string;
   dryRun?: boolean;
@@ -57,16 +51,6 @@ function targetIsPlainHttp(options: RegistryOptions, registry: string): boolean 
   return isLoopback(registry) || (options.plainHttp ?? []).includes(registry.toLowerCase());
 }
 
-async function sourcesOf(opts: MirrorCommandOptions, cwd: string): Promise<AuditSources> {
-  const given = opts.stack !== undefined || opts.manifests !== undefined || opts.image !== undefined;
-  const sources: AuditSources = {};
-  const stackFile = opts.stack ?? (given ? undefined : DEFAULT_STACK);
-  if (stackFile !== undefined) sources.stack = await loadStack(relative(process.cwd(), resolve(cwd, stackFile)));
-  if (opts.manifests) sources.manifests = opts.manifests;
-  if (opts.image) sources.images = opts.image;
-  return sources;
-}
-
 async function previousLock(file: string, registry: string, output: Output): Promise<Lock | undefined> {
   if (!(await access(file).then(() => true, () => false))) return undefined;
   const lock = await readLock(file);
@@ -88,7 +72,7 @@ export async function mirror(opts: MirrorCommandOptions, cwd: string): Promise<M
   const builder = builderOf(opts.builder);
   const registryOptions = registryOptionsFrom({ ...opts, registry: registryHost }, output.debug);
   const plainHttp = targetIsPlainHttp(registryOptions, registryHost);
-  const lockFile = relative(process.cwd(), resolve(cwd, opts.lock ?? DEFAULT_LOCK));
+  const lockFile = userPath(cwd, opts.lock ?? DEFAULT_LOCK);
   const lock = await previousLock(lockFile, registryHost, output);
   const sources = await sourcesOf(opts, cwd);
   const collected = await collectSources(sources, cwd);
@@ -130,10 +114,8 @@ export function registerMirror(program: Command): void {
   const cmd = program
     .command('mirror')
     .description('copy the stack\'s images into a registry, filling linux/arm64 from alternates or builds')
-    .requiredOption('--registry <HOST[:PORT]>', 'target registry; images land at HOST/<upstream host>/<repository>:<tag>')
-    .option('--stack <file>', `stack catalog (default ${DEFAULT_STACK} when no other source is given)`)
-    .option('--manifests <path...>', 'manifest files or folders to scan')
-    .option('--image <ref...>', 'image references to mirror')
+    .requiredOption('--registry <HOST[:PORT]>', 'target registry; images land at HOST/<upstream host>/<repository>:<tag>');
+  addSourceOptions(cmd, 'image references to mirror')
     .option('--platform <list>', 'only these platforms, e.g. linux/amd64,linux/arm64 (the index is trimmed)')
     .option('--lock <file>', `lock file to read and write (default ${DEFAULT_LOCK})`)
     .option('--dry-run', 'print the plan (copy / compose / build commands / skip) and write nothing')
