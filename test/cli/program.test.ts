@@ -149,3 +149,14 @@ it.each([
   expect(r.stderr).toBe(`error: nothing to scan: give ${flags} (images/stack.yaml not found)\n`);
   expect(r.code).toBe(2);
 });
+
+it.each([
+  [['audit', '--image', 'nginx:1']],
+  [['mirror', '--registry', '127.0.0.1:5000', '--image', 'nginx:1']],
+])('%j: --concurrency is read once, the same way by every command', async (args) => {
+  for (const bad of ['0', '2.5']) {
+    const r = await asUser([...args, '--concurrency', bad], mkdtempSync(join(work, 'empty-')));
+    expect(r.stderr).toBe(`error: --concurrency "${bad}": expected a positive whole number\n`);
+    expect(r.code).toBe(2);
+  }
+});

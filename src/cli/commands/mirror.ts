@@ -33,13 +33,6 @@ export interface MirrorCommandOptions extends SourceOptions, Record<string, unkn
   verbose?: boolean;
 }
 
-function wholeNumber(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InputError(`${flag} "${value}": expected a whole number from 1 to 256`);
-  return n;
-}
-
 function builderOf(value: string | undefined): MirrorSettings['buildSettings']['builder'] {
   if (value === undefined) return undefined;
   if (!(BUILDERS as readonly string[]).includes(value)) throw new InputError(`--builder "${value}": expected buildx or buildah`);
@@ -68,9 +61,9 @@ export async function mirror(opts: MirrorCommandOptions, cwd: string): Promise<M
   const output = createOutput(opts);
   const registryHost = parseTargetRegistry(opts.registry);
   const platforms = opts.platform === undefined ? undefined : parsePlatformFilter(opts.platform);
-  const blobConcurrency = wholeNumber('--concurrency', opts.concurrency, 8);
   const builder = builderOf(opts.builder);
   const registryOptions = registryOptionsFrom({ ...opts, registry: registryHost }, output.debug);
+  const blobConcurrency = registryOptions.concurrency ?? 8;
   const plainHttp = targetIsPlainHttp(registryOptions, registryHost);
   const lockFile = userPath(cwd, opts.lock ?? DEFAULT_LOCK);
   const lock = await previousLock(lockFile, registryHost, output);
