@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { InputError } from './errors.js';
 import { parsePlatform } from './platform.js';
 import { formatReference, parseReference } from './reference.js';
+import { yamlInputError, yamlValue } from './yaml-errors.js';
 import type {
   Arm64Source, BuildRecipe, Declared, Stack, StackArtifact, StackComponent, StackImage,
 } from './stack-types.js';
@@ -163,19 +164,8 @@ async function component(c: Checker, value: unknown, path: string, root: string)
 /** Parse YAML text; a syntax error becomes "file:line: message". */
 function parseYaml(file: string, text: string): unknown {
   const doc = parseDocument(text, { uniqueKeys: true });
-  const err = doc.errors[0];
-  if (err) {
-    const line = err.linePos?.[0]?.line;
-    // prettyErrors appends " at line L, column C:" and a code frame; the line is in the prefix.
-    const message = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
-    throw new InputError(`${file}${line === undefined ? '' : `:${line}`}: invalid YAML: ${message}`);
-  }
-  try {
-    return doc.toJS();
-  } catch (err) {
-    // toJS refuses to expand aliases past a bound (a "billion laughs" document).
-    throw new InputError(`${file}: invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  if (doc.errors[0]) throw yamlInputError(file, doc.errors[0]);
+  return yamlValue(doc, file);
 }
 
 /**

@@ -5,10 +5,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import { formatPlatform, parsePlatform } from '../platform.js';
 import type { BuildRecipe } from '../stack-types.js';
+import { yamlInputError, yamlValue } from '../yaml-errors.js';
 import { isContainedPath, parseBuildContext, type BuildContext } from './context.js';
 
 export const RECIPE_FILE = 'recipe.yaml';
@@ -105,14 +106,9 @@ export async function readRecipeFile(dir: string, label: string): Promise<Partia
   const file = join(dir, RECIPE_FILE);
   if (!(await isFile(file))) return undefined;
   const where = join(label, RECIPE_FILE);
-  let doc: unknown;
-  try {
-    doc = parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    throw new InputError(`${where}: invalid YAML: ${first}`);
-  }
-  return validateRecipe(doc ?? {}, where);
+  const parsed = parseDocument(await readFile(file, 'utf8'));
+  if (parsed.errors[0]) throw yamlInputError(where, parsed.errors[0]);
+  return validateRecipe(yamlValue(parsed, where) ?? {}, where);
 }
 
 /** Turn a validated context into a BuildContext; local folders resolve against `base` and must exist. */

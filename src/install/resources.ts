@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments, type Document, type YAMLError } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.js';
+import { yamlInputError, yamlValue } from '../yaml-errors.js';
 
 export interface Resource {
   apiVersion: string;
@@ -64,28 +65,12 @@ function toResource(doc: Obj): Resource | undefined {
   return r;
 }
 
-/** "file:line: invalid YAML: message", without the yaml package's position suffix and code frame. */
-function yamlError(file: string, err: YAMLError): InputError {
-  const line = err.linePos?.[0]?.line;
-  const message = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
-  return new InputError(`${file}${line === undefined ? '' : `:${line}`}: invalid YAML: ${message}`);
-}
-
-/** A document as plain values; expanding aliases past yaml's bound (a "billion laughs" file) is bad input. */
-function plainValue(doc: Document, file: string): unknown {
-  try {
-    return doc.toJS();
-  } catch (err) {
-    throw new InputError(`${file}: invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 /** Resources of one YAML or JSON file; `List` kinds are opened. */
 export function parseResources(source: string, file: string): Resource[] {
   const out: Resource[] = [];
   for (const doc of parseAllDocuments(source)) {
-    if (doc.errors[0]) throw yamlError(file, doc.errors[0]);
-    const value = plainValue(doc, file);
+    if (doc.errors[0]) throw yamlInputError(file, doc.errors[0]);
+    const value = yamlValue(doc, file);
     if (!isObj(value)) continue;
     const items = typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items) ? value.items : [value];
     for (const item of items) {
@@ -138,8 +123,8 @@ async function kustomizeFiles(dir: string, seen: Set<string>): Promise<ManifestF
   seen.add(file);
   const source = await readFile(file, 'utf8');
   const [k] = parseAllDocuments(source);
-  if (k?.errors[0]) throw yamlError(file, k.errors[0]);
-  const doc = k === undefined ? undefined : plainValue(k, file);
+  if (k?.errors[0]) throw yamlInputError(file, k.errors[0]);
+  const doc = k === undefined ? undefined : yamlValue(k, file);
   const kust = isObj(doc) ? doc : {};
   // The kustomization itself is part of what is applied (its images: overrides above all).
   const out: ManifestFile[] = [{ path: file, digest: sha256(source), resources: [] }];

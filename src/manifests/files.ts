@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { CST, Composer, LineCounter, Parser, type Document, type Scalar } from 'yaml';
 import { InputError } from '../errors.js';
+import { yamlReason } from '../yaml-errors.js';
 
 export interface ManifestFile {
   /** As the user should read it: relative to the working folder. */
@@ -33,7 +34,7 @@ export function parseManifest(name: string, text: string, path = name): Manifest
   const docs = [...new Composer({ keepSourceTokens: true, uniqueKeys: false }).compose(tokens)];
   for (const doc of docs) {
     const err = doc.errors[0];
-    if (err) throw new ManifestSyntaxError(name, lines.linePos(err.pos[0]).line, firstLine(err.message));
+    if (err) throw new ManifestSyntaxError(name, lines.linePos(err.pos[0]).line, yamlReason(err.message));
   }
   return { name, path, docs, tokens };
 }
@@ -62,8 +63,4 @@ export function setScalar(node: Scalar, value: string): void {
   if (!token) throw new Error('scalar has no source token (parse with keepSourceTokens)');
   CST.setScalarValue(token, value);
   node.value = value;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -60,7 +60,7 @@ describe('resolveRecipe', () => {
   });
 
   it.each([
-    [{ context: 'bad-yaml' }, /^bad-yaml\/recipe\.yaml: invalid YAML: /],
+    [{ context: 'bad-yaml' }, /^bad-yaml\/recipe\.yaml:3: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]$/],
     [{ context: 'unknown-field' }, /^unknown-field\/recipe\.yaml: unknown field "build-args"/],
     [{ context: 'bad-args' }, /^bad-args\/recipe\.yaml: args\.VERSION: expected a string \(quote numbers\)$/],
     [{ context: 'no-dockerfile' }, /^arm64\.build: Dockerfile "Dockerfile.arm64" not found in no-dockerfile$/],
