@@ -86,7 +86,8 @@ class TerminalProgress implements Progress {
   }
 
   private fit(text: string): string {
-    const columns = this.opts.columns ?? 120;
+    // A pty with no size set (script, serial consoles) reports 0 columns: treat it as unknown.
+    const columns = this.opts.columns || 120;
     return text.length > columns - 1 ? `${text.slice(0, columns - 2)}…` : text;
   }
 
@@ -95,7 +96,7 @@ class TerminalProgress implements Progress {
     let out = up(this.drawn);
     if (permanent !== undefined) out += `${CLEAR_LINE}${permanent}\n`;
     const lines = [...this.inFlight].map(([image, n]) => this.fit(`  ${image}  ${formatBytes(n)}`));
-    lines.push(`${progressBar(this.done, this.total)}  ${this.inFlight.size} in flight`);
+    lines.push(this.fit(`${progressBar(this.done, this.total)}  ${this.inFlight.size} in flight`));
     for (const l of lines) out += `${CLEAR_LINE}${l}\n`;
     out += '\x1b[J';
     this.drawn = lines.length;

@@ -32,6 +32,20 @@ describe('progress', () => {
     p.close();
   });
 
+  it('a terminal that reports 0 columns (script, serial consoles) gets whole lines, and the bar fits too', () => {
+    const lines = (columns: number): string[] => {
+      let out = '';
+      const p = createProgress({ interactive: true, quiet: false, write: (t) => { out += t; }, interval: 60_000, columns });
+      p.start('docker.io/library/a:1');
+      p.expect(2048);
+      p.bytes('docker.io/library/a:1', 1024);
+      p.close();
+      return out.split('\n').map((l) => l.replace(/\x1b\[[0-9]*[A-Z]/g, ''));
+    };
+    expect(lines(0)).toContain('  docker.io/library/a:1  1.0 KiB');
+    for (const l of lines(30)) expect(l.length).toBeLessThanOrEqual(29);
+  });
+
   it('elsewhere, one line per finished image; --quiet prints nothing', () => {
     let out = '';
     const log = createProgress({ interactive: false, quiet: false, write: (t) => { out += t; } });
