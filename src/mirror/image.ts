@@ -8,7 +8,7 @@ import {
   composeIndex, entryFor, indexEntries, selectEntries, trimIndex, withOrigin, type IndexEntry,
 } from './compose.js';
 import { copyChildren, copyContent, publish, putManifestOnce, type CopyContext, type ManifestBytes } from './copy.js';
-import type { PlannedImage } from './plan.js';
+import { mirrorTag, type PlannedImage } from './plan.js';
 import { repoOf, type Arm64Manifest, type ResolvedSource } from './resolve.js';
 
 export interface MirroredImage {
@@ -75,6 +75,6 @@ export async function mirrorImage(ctx: CopyContext, plan: PlannedImage, source: 
   const entries = upstreamEntries(plan, source);
   if (!arm64 && entries.length === 0) throw new Error(`${plan.source}: nothing to copy`);
   const top = arm64 ? await compose(ctx, plan, entries, arm64) : await copyUpstream(ctx, plan, source, entries);
-  await publish(ctx.registry, repoOf(plan.targetRef), plan.targetRef.tag, top);
+  await publish(ctx.registry, repoOf(plan.targetRef), mirrorTag(plan.targetRef), top);
   return { digest: top.digest, platforms: lockPlatforms(entries, arm64) };
 }

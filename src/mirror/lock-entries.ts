@@ -4,7 +4,7 @@
  * repositories earlier runs filled, used as cross-repository mount sources.
  */
 import type { Lock, LockEntry } from '../lock.js';
-import { parseReference } from '../reference.js';
+import { formatReference, parseReference } from '../reference.js';
 import type { Registry, RepoName } from '../registry/types.js';
 import type { KnownHomes } from './blobs.js';
 import type { MirroredImage } from './image.js';
@@ -15,8 +15,13 @@ const UPSTREAM = 'upstream';
 const ALTERNATE = 'alternate ';
 const BUILT = 'built ';
 
+/** The target as the lock names it: a pinned source is pinned to what the mirror holds (a composed index differs). */
+function lockTarget(plan: PlannedImage, digest: string): string {
+  return plan.targetRef.digest === undefined ? plan.target : formatReference({ ...plan.targetRef, digest });
+}
+
 export function lockEntry(plan: PlannedImage, sourceDigest: string, mirrored: MirroredImage): LockEntry {
-  return { source: plan.source, sourceDigest, target: plan.target, digest: mirrored.digest, platforms: mirrored.platforms };
+  return { source: plan.source, sourceDigest, target: lockTarget(plan, mirrored.digest), digest: mirrored.digest, platforms: mirrored.platforms };
 }
 
 export function findEntry(lock: Lock | undefined, source: string): LockEntry | undefined {
@@ -44,7 +49,7 @@ export function lockedAlternate(entry: LockEntry | undefined, sourceDigest: stri
 
 /** True when the entry records exactly what `plan` would produce from this source digest. */
 export function matchesPlan(entry: LockEntry, plan: PlannedImage, sourceDigest: string): boolean {
-  if (entry.target !== plan.target || entry.sourceDigest !== sourceDigest) return false;
+  if (entry.target !== lockTarget(plan, entry.digest) || entry.sourceDigest !== sourceDigest) return false;
   const upstream = Object.entries(entry.platforms).filter(([, p]) => p.from === UPSTREAM).map(([name]) => name);
   if ([...upstream].sort().join() !== [...plan.platforms].sort().join()) return false;
   const arm64 = entry.platforms[ARM64]?.from;

@@ -101,6 +101,14 @@ export function mirrorReference(registry: string, source: ImageRef): ImageRef {
   return ref;
 }
 
+/**
+ * The tag the mirror writes: none for a source pinned by digest. "x:1@sha256:old" is kept by digest
+ * only, or it would move the tag that the unpinned "x:1" of the same stack points at.
+ */
+export function mirrorTag(target: ImageRef): string | undefined {
+  return target.digest === undefined ? target.tag : undefined;
+}
+
 /** Tag the builder pushes an arm64 build to, beside the mirrored tag. */
 export function buildTag(source: ImageRef): string {
   const base = source.tag ?? `sha256-${(source.digest ?? '').slice(7, 19)}`;

@@ -10,7 +10,7 @@ import type { Registry } from '../registry/types.js';
 import { BlobCopier, type BlobStats } from './blobs.js';
 import { mirrorImage } from './image.js';
 import { findEntry, homesFromLock, lockEntry, lockedAlternate, matchesPlan, mergeLock } from './lock-entries.js';
-import { mirrorReference, needsAlternative, planImage, type ImageFacts, type MirrorAction, type PlannedImage, type SourceImage } from './plan.js';
+import { mirrorReference, mirrorTag, needsAlternative, planImage, type ImageFacts, type MirrorAction, type PlannedImage, type SourceImage } from './plan.js';
 import type { Progress } from './progress.js';
 import {
   alternateArm64, builtArm64, repoOf, resolveSource, type Arm64Manifest, type BuildFn, type BuildSettings,
@@ -68,7 +68,7 @@ interface Job {
 
 function outcomeOf(plan: PlannedImage, result: ImageResult, entry?: LockEntry): ImageOutcome {
   return {
-    source: plan.source, target: plan.target, action: plan.action, result, digest: entry?.digest ?? null,
+    source: plan.source, target: entry?.target ?? plan.target, action: plan.action, result, digest: entry?.digest ?? null,
     platforms: entry?.platforms ?? {}, reason: plan.reason ?? null, error: null, plan,
   };
 }
@@ -86,7 +86,7 @@ async function planFor(job: Job, source: SourceImage, previous: LockEntry | unde
 /** The lock entry, when it records exactly this plan and the target tag still points at it. */
 async function currentEntry(registry: Registry, plan: PlannedImage, entry: LockEntry | undefined, sourceDigest: string): Promise<LockEntry | undefined> {
   if (!entry || !matchesPlan(entry, plan, sourceDigest)) return undefined;
-  const head = await registry.headManifest(repoOf(plan.targetRef), plan.targetRef.tag ?? entry.digest);
+  const head = await registry.headManifest(repoOf(plan.targetRef), mirrorTag(plan.targetRef) ?? entry.digest);
   return head?.digest === entry.digest ? entry : undefined;
 }
 

@@ -226,6 +226,37 @@ describe('mirror into a real registry', () => {
     await third.close();
   });
 
+  it('a source pinned by tag@digest never moves the mirror\'s tag, which follows the unpinned source', async () => {
+    const moving = (v: string): SeedImage => ({ name: 'library/moving:1', platforms: ['linux/amd64', 'linux/arm64'], layers: (p) => [{ key: `moving ${v} ${p}` }] });
+    const old = (await seed(source.host, [moving('v1')])).get('library/moving:1')!;
+    const now = (await seed(source.host, [moving('v2')])).get('library/moving:1')!;
+    const target = await newTarget();
+    const reg = upstream();
+    const sources = [{ ref: 'docker.io/library/moving:1' }, { ref: `docker.io/library/moving:1@${old}` }];
+    const tagged = `${target.host}/docker.io/library/moving:1`;
+    const one = await mirror(reg, target.host, sources, { imageConcurrency: 1 });
+    expect(await skopeoDigest(tagged)).toBe(now);
+    expect(await skopeoDigest(`${target.host}/docker.io/library/moving@${old}`)).toBe(old);
+    const two = await mirror(reg, target.host, sources, { lock: one.lock, imageConcurrency: 1 });
+    expect(two.images.map((i) => i.result)).toEqual(['up-to-date', 'up-to-date']);
+    expect(await skopeoDigest(tagged)).toBe(now);
+    await reg.close();
+  });
+
+  it('the lock target of a composed tag@digest source names the composed index, not the upstream digest', async () => {
+    const target = await newTarget();
+    const reg = upstream();
+    const amd = digests.get('library/amd:1')!;
+    const run = await mirror(reg, target.host, [{ ref: `docker.io/library/amd:1@${amd}`, arm64: { from: 'docker.io/someone/alt:1' } }]);
+    const [entry] = run.lock.images;
+    expect(entry?.digest).not.toBe(amd);
+    expect(entry?.target).toBe(`${target.host}/docker.io/library/amd:1@${entry?.digest}`);
+    expect(run.images[0]?.target).toBe(entry?.target);
+    const raw = await inspectRaw(`${target.host}/docker.io/library/amd@${entry?.digest}`);
+    expect(raw.json.manifests.map((m: any) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
+    await reg.close();
+  });
+
   it('without a lock, a second run skips every blob that is already there', async () => {
     const target = await newTarget();
     const reg = upstream();
