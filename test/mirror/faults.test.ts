@@ -1,5 +1,5 @@
 /**
- * The mirror when the source misbehaves, through the fault-injecting proxy in front of a real
+ * The mirror when the source (or the target) misbehaves, through the fault-injecting proxy in front of a real
  * registry: transient errors are the client's to retry; a dropped blob fails only its image and a
  * re-run finishes it; a blob whose bytes do not match its digest never gets its image tagged.
  */
@@ -118,5 +118,28 @@ describe('mirror through a faulty source', () => {
     const tags = await fetch(`${target.url}/v2/docker.io/library/app/tags/list`);
     expect(tags.status === 404 || ((await tags.json()) as { tags: unknown }).tags === null).toBe(true);
     await reg.close();
+  });
+  it('a target that refuses to PUT the tag fails that image only; the tag never exists, and a re-run makes it', async () => {
+    const target = await fresh();
+    const front = await startFaultProxy(target.url);
+    try {
+      front.fault({ method: 'PUT', path: /\/library\/app\/manifests\/1$/, fault: { status: 500, body: 'disk full' } });
+      const reg = client({ 'docker.io': source.url });
+      const host = new URL(front.url).host;
+      const sources = [{ ref: 'docker.io/library/app:1' }, { ref: 'docker.io/library/other:1' }];
+      const run = await mirror(reg, host, sources);
+      expect(run.images.map((i) => i.result)).toEqual(['failed', 'copied']);
+      expect(run.images[0]!.error).toMatch(/PUT .*manifests\/1.*500/);
+      expect(run.lock.images.map((e) => e.source)).toEqual(['docker.io/library/other:1']);
+      await expect(inspectRaw(`${target.host}/docker.io/library/app:1`)).rejects.toThrow();
+      front.clearFaults();
+      const again = await mirror(reg, host, sources, { lock: run.lock });
+      expect(again.images.map((i) => i.result)).toEqual(['copied', 'up-to-date']);
+      expect(again.blobs.copied).toBe(0);
+      expect((await inspectRaw(`${target.host}/docker.io/library/app:1`)).json.manifests).toHaveLength(2);
+      await reg.close();
+    } finally {
+      await front.stop();
+    }
   });
 });
