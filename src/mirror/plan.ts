@@ -146,7 +146,9 @@ export function planImage(source: SourceImage, facts: ImageFacts, opts: PlanOpti
     const buildTarget = formatReference({ registry: targetRef.registry, repository: targetRef.repository, tag: buildTag(sourceRef) });
     return { ...base, action: 'build', recipe, buildTarget };
   }
-  const reason = recipe ? 'build recipe skipped (--no-build)' : 'no linux/arm64 upstream, no alternate, no build recipe';
+  // An index of attestations only has nothing to run: say so, rather than only that arm64 is missing.
+  const upstream = facts.platforms.length ? 'no linux/arm64 upstream' : 'the source lists no platform (attestations or artifacts only)';
+  const reason = recipe ? 'build recipe skipped (--no-build)' : `${upstream}, no alternate, no build recipe`;
   return { ...base, action: 'unavailable', reason };
 }
 

@@ -87,6 +87,13 @@ describe('planImage', () => {
     expect(p.target).toBe(`${REG}/docker.io/library/nginx:latest`);
   });
 
+  it('says an index of attestations only lists no platform, not merely that arm64 is missing', () => {
+    const p = planImage(src('x:1'), facts([]), opts());
+    expect(p).toMatchObject({ action: 'unavailable', platforms: [] });
+    expect(p.reason).toBe('the source lists no platform (attestations or artifacts only), no alternate, no build recipe');
+    expect(planImage(src('x:1'), facts(['linux/amd64']), opts()).reason).toBe('no linux/arm64 upstream, no alternate, no build recipe');
+  });
+
   it('asks for a probe only when arm64 is wanted, missing and not declared', () => {
     expect(needsAlternative(src('x:1'), facts(['linux/amd64']), undefined)).toBe(true);
     expect(needsAlternative(src('x:1'), facts(['linux/amd64', 'linux/arm64']), undefined)).toBe(false);
