@@ -20,16 +20,24 @@ export function mirrorAccess(registry: string, flags: { plainHttp?: boolean; ins
   return { registry, plainHttp: flags.plainHttp === true || (!insecure && LOOPBACK.test(registry)), insecure };
 }
 
-/**
- * The folder the component paths have in common (the stack's manifests folder): a rewrite of it
- * into DIR keeps the paths below it, so "manifests/canal" is found as "DIR/canal".
- */
-export function manifestsBase(paths: string[]): string {
-  const parents = paths.map((p) => p.split(sep).slice(0, -1));
-  const first = parents[0] ?? [];
+function commonPrefix(paths: string[][]): string[] {
+  const first = paths[0] ?? [];
   let n = 0;
-  while (n < first.length && parents.every((p) => p[n] === first[n])) n++;
-  return first.slice(0, n).join(sep);
+  while (n < first.length && paths.every((p) => p[n] === first[n])) n++;
+  return first.slice(0, n);
+}
+
+/**
+ * Where `rewrite --manifests X --out DIR` put the stack's manifests: it keeps the paths below X.
+ * X is usually the folder the component paths have in common ("manifests/canal" is found as
+ * "DIR/canal"); when the stack names a single folder (or file), X may be that path itself
+ * ("manifests" is "DIR"). Candidates in that order.
+ */
+export function manifestsBases(paths: string[]): string[] {
+  const split = paths.map((p) => p.split(sep));
+  const parent = commonPrefix(split.map((p) => p.slice(0, -1))).join(sep);
+  const whole = commonPrefix(split).join(sep);
+  return whole === parent ? [parent] : [parent, whole];
 }
 
 /** Paths inside the working folder are shown relative to it, so plans read the same anywhere. */
@@ -45,19 +53,28 @@ async function exists(path: string): Promise<boolean> {
 /** Each component's manifest paths, mapped into the rewritten folder when one is given. */
 async function componentPaths(stack: Stack, cwd: string, manifestsDir: string | undefined): Promise<Map<string, string[]>> {
   const rel = (p: string): string => relative(stack.root, resolve(stack.root, p));
-  const base = manifestsBase(stack.components.flatMap((c) => c.manifests.map(rel)));
-  const out = new Map<string, string[]>();
-  for (const c of stack.components) {
-    const paths: string[] = [];
-    for (const m of c.manifests) {
-      const path = manifestsDir === undefined ? resolve(stack.root, m) : resolve(cwd, manifestsDir, relative(base, rel(m)));
-      if (!(await exists(path))) {
-        throw new InputError(`--manifests ${manifestsDir}: component ${c.name}: no rewritten copy of ${m} at ${displayPath(cwd, path)}`);
-      }
-      paths.push(displayPath(cwd, path));
+  const all = stack.components.flatMap((c) => c.manifests.map((m) => ({ component: c.name, written: m, rel: rel(m) })));
+  const mapped = (base: string): string[] => all.map((m) =>
+    manifestsDir === undefined ? resolve(stack.root, m.written) : resolve(cwd, manifestsDir, relative(base, m.rel)));
+  let chosen: string[] | undefined;
+  let firstMissing: { index: number; path: string } | undefined;
+  for (const base of manifestsDir === undefined ? [''] : manifestsBases(all.map((m) => m.rel))) {
+    const paths = mapped(base);
+    const found = await Promise.all(paths.map(exists));
+    const missing = found.indexOf(false);
+    if (missing < 0) {
+      chosen = paths;
+      break;
     }
-    out.set(c.name, paths);
+    firstMissing ??= { index: missing, path: paths[missing]! };
   }
+  if (chosen === undefined) {
+    const m = all[firstMissing!.index]!;
+    const what = manifestsDir === undefined ? `manifests: ${m.written} does not exist` : `no rewritten copy of ${m.written} at ${displayPath(cwd, firstMissing!.path)}`;
+    throw new InputError(`--manifests ${manifestsDir ?? stack.file}: component ${m.component}: ${what}`);
+  }
+  const out = new Map<string, string[]>(stack.components.map((c) => [c.name, []]));
+  all.forEach((m, i) => out.get(m.component)!.push(displayPath(cwd, chosen![i]!)));
   return out;
 }
 
