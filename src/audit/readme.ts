@@ -33,7 +33,9 @@ export function replaceMatrixBlock(text: string, block: string, file: string): s
   if (end === undefined) throw new InputError(`${file}: ${MATRIX_END} comes before ${MATRIX_START}`);
   const head = text.slice(0, start + MATRIX_START.length);
   const tail = text.slice(end);
-  return `${head}\n${block.trim()}\n${tail}`;
+  // A README checked out with CRLF (git autocrlf) keeps CRLF: only the block may change.
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return `${head}${eol}${block.trim().replace(/\r?\n/g, eol)}${eol}${tail}`;
 }
 
 async function readReadme(file: string): Promise<string> {

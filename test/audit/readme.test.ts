@@ -15,6 +15,13 @@ describe('README matrix block', () => {
     expect(replaceMatrixBlock(once, '| a |\n| --- |\n', 'README.md')).toBe(once);
   });
 
+  it('keeps a CRLF README in CRLF: only the block changes, in the file\'s own line endings', () => {
+    const crlf = doc.replaceAll('\n', '\r\n');
+    const once = replaceMatrixBlock(crlf, '| a |\n| --- |\n', 'README.md');
+    expect(once).toBe(`# Title\r\n\r\nintro\r\n\r\n${MATRIX_START}\r\n| a |\r\n| --- |\r\n${MATRIX_END}\r\n\r\n## After\r\n`);
+    expect(replaceMatrixBlock(once, '| a |\n| --- |\n', 'README.md')).toBe(once);
+  });
+
   it('ignores markers mentioned inside a line of prose', () => {
     const text = `See \`${MATRIX_START}\` below.\n${doc}`;
     expect(replaceMatrixBlock(text, 't', 'README.md')).toBe(`See \`${MATRIX_START}\` below.\n${replaceMatrixBlock(doc, 't', 'README.md')}`);
