@@ -61,5 +61,7 @@ export function updateKustomization(text: string | undefined, entries: ImageOver
   if (isSeq(images)) for (const e of entries) images.add(doc.createNode(e));
   else doc.set('images', doc.createNode(entries) as YAMLSeq);
   // No padding in [a, b] and no folding of long lines: the rest of the file prints as it was written.
-  return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
+  const out = doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
+  // yaml prints LF; a file checked out with CRLF keeps CRLF.
+  return text.includes('\r\n') ? out.replace(/\r?\n/g, '\r\n') : out;
 }

@@ -102,6 +102,12 @@ describe('updateKustomization', () => {
     expect(updateKustomization('resources: [a.yaml]\n', [], [])).toBe('resources: [a.yaml]\n');
   });
 
+  it('keeps a CRLF kustomization in CRLF', () => {
+    expect(updateKustomization('resources:\r\n  - a.yaml # base\r\n', entries, [])).toBe(
+      'resources:\r\n  - a.yaml # base\r\nimages:\r\n  - name: nginx\r\n    newName: m.io/nginx\r\n    newTag: "1.25"\r\n',
+    );
+  });
+
   it('writes a new kustomization listing the resources', () => {
     expect(updateKustomization(undefined, entries, ['a.yaml', 'sub'])).toBe(
       'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - a.yaml\n  - sub\nimages:\n  - name: nginx\n    newName: m.io/nginx\n    newTag: "1.25"\n',
