@@ -88,6 +88,16 @@ describe('ampere-images mirror (built CLI)', () => {
     expect(r.stderr.trim()).toMatch(/^error: mirror\.lock\.json: images\[0\]\.target: must be an image reference$/);
   });
 
+  it('refuses a lock written for another registry instead of overwriting it', async () => {
+    const work = mkdtempSync(join(dir, 'other-'));
+    const lock = JSON.stringify({ registry: '127.0.0.1:5999', images: [] });
+    writeFileSync(join(work, 'mirror.lock.json'), lock);
+    const r = await cli(['mirror', '--registry', '127.0.0.1:5000', '--image', 'busybox'], work);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('error: mirror.lock.json: written for registry 127.0.0.1:5999, not 127.0.0.1:5000; name another file with --lock');
+    expect(readFileSync(join(work, 'mirror.lock.json'), 'utf8')).toBe(lock);
+  });
+
   it('--dry-run prints the plan and writes nothing anywhere', async () => {
     const target = await fresh();
     const work = mkdtempSync(join(dir, 'dry-'));
@@ -161,6 +171,14 @@ describe('ampere-images mirror (built CLI)', () => {
     expect(r.stdout).toContain('1 copied');
     const lock = JSON.parse(readFileSync(join(work, 'mirror.lock.json'), 'utf8'));
     expect(lock.images.map((e: any) => e.source)).toEqual(['docker.io/library/web:1']);
+  });
+
+  it('writes no lock when the first run mirrored nothing', async () => {
+    const target = await fresh();
+    const work = mkdtempSync(join(dir, 'none-'));
+    const r = await cli(['mirror', '--registry', target.host, '--upstream', `docker.io=${source.url}`, '--image', 'nothere:1'], work);
+    expect(r.code).toBe(1);
+    expect(existsSync(join(work, 'mirror.lock.json'))).toBe(false);
   });
 
   it('killed mid-copy, a re-run completes without re-sending the blobs already there', async () => {

@@ -44,10 +44,13 @@ function targetIsPlainHttp(options: RegistryOptions, registry: string): boolean 
   return isLoopback(registry) || (options.plainHttp ?? []).includes(registry.toLowerCase());
 }
 
-async function previousLock(file: string, registry: string, output: Output): Promise<Lock | undefined> {
+/** The lock of earlier runs; one written for another registry is refused rather than overwritten. */
+async function previousLock(file: string, registry: string): Promise<Lock | undefined> {
   if (!(await access(file).then(() => true, () => false))) return undefined;
   const lock = await readLock(file);
-  if (lock.registry !== registry) output.warn(`${file}: written for registry ${lock.registry}; starting a new lock for ${registry}`);
+  if (lock.registry !== registry) {
+    throw new InputError(`${file}: written for registry ${lock.registry}, not ${registry}; name another file with --lock`);
+  }
   return lock;
 }
 
@@ -66,7 +69,7 @@ export async function mirror(opts: MirrorCommandOptions, cwd: string): Promise<M
   const blobConcurrency = registryOptions.concurrency ?? 8;
   const plainHttp = targetIsPlainHttp(registryOptions, registryHost);
   const lockFile = userPath(cwd, opts.lock ?? DEFAULT_LOCK);
-  const lock = await previousLock(lockFile, registryHost, output);
+  const lock = await previousLock(lockFile, registryHost);
   const sources = await sourcesOf(opts, cwd);
   const collected = await collectSources(sources, cwd);
   // A file that does not parse hides its images: mirroring the rest would leave them pulling upstream.
@@ -94,7 +97,9 @@ export async function mirror(opts: MirrorCommandOptions, cwd: string): Promise<M
   } finally {
     await registry.close();
   }
-  if (!opts.dryRun && !sameLock(lock, run.lock)) await writeLock(lockFile, run.lock);
+  // A first run in which every image failed leaves no lock behind rather than an empty one.
+  const nothingToRecord = lock === undefined && run.lock.images.length === 0;
+  if (!opts.dryRun && !nothingToRecord && !sameLock(lock, run.lock)) await writeLock(lockFile, run.lock);
   render(run, opts, lockFile, output);
   const failed = run.images.filter((i) => i.result === 'failed');
   if (failed.length > 0) {
