@@ -92,7 +92,10 @@ export function parseReference(input: string): ImageRef {
   if (parts.length > 1 && isDomain(parts[0]!)) {
     const domain = parts.shift()!;
     checkDomain(input, domain);
-    registry = HUB_ALIASES.has(domain.toLowerCase()) ? DOCKER_HUB : domain;
+    // Host names are case-insensitive; one spelling keeps --upstream and lock lookups exact. A
+    // name that is a host only by its capitals ("Team/app") keeps them, or it would read as a namespace.
+    const host = isDomain(domain.toLowerCase()) ? domain.toLowerCase() : domain;
+    registry = HUB_ALIASES.has(host) ? DOCKER_HUB : host;
   }
   for (const part of parts) {
     if (part === '') throw new InvalidReference(input, 'empty path component');

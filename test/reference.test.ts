@@ -25,6 +25,9 @@ describe('parseReference: valid references', () => {
     [`k8s.gcr.io/ingress-nginx/controller:v0.43.0@${D1}`, { registry: 'k8s.gcr.io', repository: 'ingress-nginx/controller', tag: 'v0.43.0', digest: D1 }],
     ['a/b__c/d-e--f.g:TAG_x.1-2', { registry: 'docker.io', repository: 'a/b__c/d-e--f.g', tag: 'TAG_x.1-2' }],
     ['  nginx:1  ', { registry: 'docker.io', repository: 'library/nginx', tag: '1' }],
+    // Host names are case-insensitive: one canonical form, so --upstream, loopback and lock matching apply.
+    ['LOCALHOST:5000/app:1', { registry: 'localhost:5000', repository: 'app', tag: '1' }],
+    ['Quay.IO/coreos/flannel:v0.11.0', { registry: 'quay.io', repository: 'coreos/flannel', tag: 'v0.11.0' }],
   ];
   it.each(cases)('%s', (input, want) => {
     expect(parseReference(input)).toEqual(want);
