@@ -112,6 +112,7 @@ function rewritten(item: Item, via: Rewritten['via']): Rewritten {
 }
 
 function outputFolder(opts: RewriteOptions, srcDir: string): string {
+  if (opts.inPlace && opts.out !== undefined) throw new InputError(`--out ${opts.out} and --in-place: choose one`);
   if (opts.inPlace) return srcDir;
   if (opts.out === undefined) throw new InputError('--out is required (or --in-place to change the manifests themselves)');
   const out = resolve(opts.cwd, opts.out);

@@ -133,6 +133,7 @@ describe('rewrite', () => {
 
   it.each([
     [['rewrite', '--manifests', 'manifests'], 'error: --out is required (or --in-place to change the manifests themselves)'],
+    [['rewrite', '--manifests', 'manifests', '--in-place', '--out', 'out'], 'error: --out out and --in-place: choose one'],
     [['rewrite', '--out', 'out'], 'error: --manifests is required'],
     [['rewrite', '--manifests', 'manifests', '--out', 'o', '--lock', 'none.json'], 'error: none.json: cannot read lock file (ENOENT)'],
   ])('%j exits 2 with one line', async (args, message) => {
