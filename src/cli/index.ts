@@ -43,12 +43,14 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
   return { code: 1, message: `error: ${describeError(err)}` };
 }
 
-/** A reader that stops early (`| head`) closes the pipe: the rest of the output has nowhere to go. */
-function ignoreClosedStdout(): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    process.stdout.write = () => true;
-  });
+/** A reader that stops early (`| head`, `2>&1 | head`) closes the pipe: the rest has nowhere to go. */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      stream.write = () => true;
+    });
+  }
 }
 
 /** Ctrl-C or a kill: every written file is whole (temp + rename); drop the temp files in flight. */
@@ -62,7 +64,7 @@ function cleanUpOnSignals(): void {
 }
 
 async function main(): Promise<void> {
-  ignoreClosedStdout();
+  ignoreClosedPipes();
   cleanUpOnSignals();
   try {
     await buildProgram().parseAsync(process.argv);

@@ -25,20 +25,27 @@ function manyImages(): string {
   return dir;
 }
 
-/** Run the CLI and close its stdout after the first chunk, as `| head -1` does. */
-function runIntoClosedPipe(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+/** Run the CLI and close one of its outputs after the first chunk, as `| head -1` does; collect the other. */
+function runIntoClosedPipe(args: string[], cwd: string, closed: 'stdout' | 'stderr'): Promise<{ code: number | null; other: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.stdout.once('data', () => child.stdout.destroy());
-    child.on('close', (code) => resolve({ code, stderr }));
+    let other = '';
+    child[closed === 'stdout' ? 'stderr' : 'stdout'].on('data', (b: Buffer) => (other += b.toString()));
+    child[closed].once('data', () => child[closed].destroy());
+    child.on('close', (code) => resolve({ code, other }));
   });
 }
 
 it('a reader that stops early (| head) ends the run quietly: no EPIPE stack trace', async () => {
-  const r = await runIntoClosedPipe(['images', '--manifests', 'manifests'], manyImages());
-  expect(r.stderr).not.toMatch(/EPIPE|^\s+at /m);
+  const r = await runIntoClosedPipe(['images', '--manifests', 'manifests'], manyImages(), 'stdout');
+  expect(r.other).not.toMatch(/EPIPE|^\s+at /m);
+  expect(r.code).toBe(0);
+});
+
+it('a closed stderr (2>&1 | head) does not turn a finished run into a failure', async () => {
+  const dir = readOnlyProject();
+  const r = await runIntoClosedPipe(['rewrite', '--manifests', 'manifests', '--out', 'out', '--allow-missing'], dir, 'stderr');
+  expect(r.other).toMatch(/^1 file\(s\) changed, 1 reference\(s\) rewritten \(1 in files\), 1999 missing\n$/);
   expect(r.code).toBe(0);
 });
 
