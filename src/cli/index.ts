@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitError, InputError, describeError } from '../errors.js';
-import { removeTempFiles } from '../files.js';
+import { stopWriting } from '../files.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDiff } from './commands/diff.js';
 import { registerImages } from './commands/images.js';
@@ -53,12 +53,11 @@ function ignoreClosedPipes(): void {
   }
 }
 
-/** Ctrl-C or a kill: every written file is whole (temp + rename); drop the temp files in flight. */
+/** Ctrl-C or a kill: every written file is whole (temp + rename); no temp file is left behind. */
 function cleanUpOnSignals(): void {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
-      removeTempFiles();
-      process.exit(code);
+      void stopWriting().finally(() => process.exit(code));
     });
   }
 }
@@ -71,8 +70,8 @@ async function main(): Promise<void> {
   } catch (err) {
     const { code, message } = exitCodeFor(err);
     if (message) process.stderr.write(`${message}\n`);
-    if (code !== 0 && wantsJson(process.argv) && !hasWrittenResult()) {
-      const line = message || describeError(err);
+    const line = message || describeError(err);
+    if (code !== 0 && line !== '' && wantsJson(process.argv) && !hasWrittenResult()) {
       process.stdout.write(`${JSON.stringify({ error: line.replace(/^error: /, '') }, null, 2)}\n`);
     }
     if (process.env.AMPERE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
