@@ -18,7 +18,7 @@ export interface KustomizeEntries {
  * One entry per written reference that has a target (`reached` maps every reference kustomize
  * reaches, undefined for those not mirrored). The name alone when no other reference shares it,
  * else name:tag (kustomize 5 matches a tag given in the name); a reference without a tag among
- * others of the same name cannot be told apart.
+ * others of the same name, or sharing its tag with one (differing by digest), cannot be told apart.
  */
 export function kustomizeEntries(reached: Map<string, ImageRef | undefined>): KustomizeEntries {
   const byName = new Map<string, string[]>();
@@ -33,7 +33,9 @@ export function kustomizeEntries(reached: Map<string, ImageRef | undefined>): Ku
       const to = reached.get(written);
       if (!to) continue;
       const { tag } = splitImage(written);
-      if (writtens.length > 1 && tag === undefined) {
+      // name:tag also matches name:tag@digest, and kustomize applies the first entry that matches.
+      const sameTag = writtens.filter((w) => splitImage(w).tag === tag).length > 1;
+      if (writtens.length > 1 && (tag === undefined || sameTag)) {
         ambiguous.push(written);
         continue;
       }

@@ -85,6 +85,19 @@ describe('kustomizeEntries', () => {
     ]);
     expect(kustomizeEntries(reached)).toEqual({ entries: [{ name: 'alpine:3', newName: 'm.io/alpine', newTag: '3' }], ambiguous: [`alpine@${D_SRC}`] });
   });
+
+  it('references that differ only by digest cannot be singled out: a name:tag entry would drop the pin', () => {
+    // kustomize matches `name: alpine:3` on alpine:3@sha256:… too, and the first matching entry wins.
+    const reached = new Map<string, ImageRef | undefined>([
+      ['alpine:3', to('m.io/alpine:3')],
+      [`alpine:3@${D_SRC}`, to(`m.io/alpine:3@${D_MIRROR}`)],
+      ['alpine:4', to('m.io/alpine:4')],
+    ]);
+    expect(kustomizeEntries(reached)).toEqual({
+      entries: [{ name: 'alpine:4', newName: 'm.io/alpine', newTag: '4' }],
+      ambiguous: ['alpine:3', `alpine:3@${D_SRC}`],
+    });
+  });
 });
 
 describe('updateKustomization', () => {
