@@ -55,11 +55,7 @@ afterAll(async () => {
   await Promise.all([source, ...targets].map((r) => r?.stop()));
 });
 
-function arm(rules: FaultRule[]): void {
-  proxy.clearFaults();
-  proxy.requests.splice(0);
-  for (const r of rules) proxy.fault(r);
-}
+const arm = (rules: FaultRule[]): void => proxy.arm(rules);
 
 const upstream = (): string[] => ['--upstream', `docker.io=${proxy.url}`];
 const injected = (): number => proxy.requests.filter((r) => r.fault).length;

@@ -72,11 +72,7 @@ afterAll(async () => {
   await Promise.all([source, ...targets].map((r) => r?.stop()));
 });
 
-function arm(rules: FaultRule[]): void {
-  proxy.clearFaults();
-  proxy.requests.splice(0);
-  for (const r of rules) proxy.fault(r);
-}
+const arm = (rules: FaultRule[]): void => proxy.arm(rules);
 
 interface AuditImage { ref: string; status: string; error: string | null; platforms: string[] }
 

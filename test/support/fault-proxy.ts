@@ -65,6 +65,8 @@ export interface FaultProxy {
   connections: Record<Listener, number>;
   fault(rule: FaultRule): void;
   clearFaults(): void;
+  /** Start a scenario: no faults but these, and an empty request log. */
+  arm(rules: FaultRule[]): void;
   stop(): Promise<void>;
 }
 
@@ -204,6 +206,11 @@ export async function startFaultProxy(upstreamUrl: string, opts: FaultProxyOptio
     connections,
     fault: (rule) => rules.push({ ...rule, seen: 0 }),
     clearFaults: () => rules.splice(0),
+    arm(next) {
+      rules.splice(0);
+      requests.splice(0);
+      for (const rule of next) rules.push({ ...rule, seen: 0 });
+    },
     async stop() {
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
