@@ -80,10 +80,13 @@ type Phase = 'crds' | 'base' | 'custom' | 'late';
 const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 
+/** The log shipper, which starts only once Elasticsearch and Kibana are green. */
+const isShipper = (r: Resource): boolean => r.kind === 'DaemonSet' && /fluent/.test(r.name);
+
 function filePhase(f: ManifestFile, crdGroups: Set<string>, deferFluent: boolean): Phase {
   if (f.resources.some((r) => r.kind === 'CustomResourceDefinition')) return 'crds';
   if (f.resources.some((r) => crdGroups.has(groupOf(r.apiVersion)))) return 'custom';
-  if (deferFluent && f.resources.some((r) => r.kind === 'DaemonSet' && /fluent/.test(r.name))) return 'late';
+  if (deferFluent && f.resources.some(isShipper)) return 'late';
   return 'base';
 }
 
@@ -208,7 +211,12 @@ export function componentSteps(c: ComponentInput, ctx: ComponentContext): Step[]
   const custom = applyPhase(b, 'custom', crdGroups, deferFluent);
   rollouts(b, custom);
   if (kind === 'storage') storageChecks(b, all);
-  healthChecks(b, all);
-  rollouts(b, applyPhase(b, 'late', crdGroups, deferFluent));
+  // Health of what is applied so far: a file holding Kibana beside the shipper is applied late,
+  // whole, and then its operator rolls out, its health turns green, and only then the shipper.
+  healthChecks(b, [...crds, ...base, ...custom]);
+  const late = applyPhase(b, 'late', crdGroups, deferFluent);
+  rollouts(b, late.filter((r) => !isShipper(r)));
+  healthChecks(b, late);
+  rollouts(b, late.filter(isShipper));
   return b.steps;
 }

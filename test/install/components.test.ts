@@ -146,6 +146,23 @@ describe('component steps', () => {
     ]);
   });
 
+  it('logging in one file (the 2020 stack): the health waits come after the apply that creates them', () => {
+    const l = lines(componentSteps({
+      name: 'EFK',
+      units: [dir('m/efk', {
+        'efk.yaml': [r('StatefulSet', 'elastic-operator', { namespace: 'elastic-system' }), r('Elasticsearch', 'logging', { namespace: 'logging' }),
+          r('Kibana', 'logging', { namespace: 'logging' }), r('DaemonSet', 'fluentd', { namespace: 'logging' })],
+      })],
+    }, ctx));
+    expect(l).toEqual([
+      'run apply --server-side --force-conflicts -R -f m/efk',
+      'wait rollout status statefulset/elastic-operator -n elastic-system --timeout=60s',
+      'wait wait --for=jsonpath={.status.health}=green elasticsearch/logging -n logging --timeout=60s',
+      'wait wait --for=jsonpath={.status.health}=green kibana/logging -n logging --timeout=60s',
+      'wait rollout status daemonset/fluentd -n logging --timeout=60s',
+    ]);
+  });
+
   it('the cluster component installs nothing itself, and a workload listed twice is waited for once', () => {
     expect(componentSteps({ name: 'kubernetes', units: [dir('m', { 'x.yaml': [r('Deployment', 'x')] })] }, ctx)).toEqual([]);
     const twice = componentSteps({ name: 'apps', units: [dir('a', { 'x.yaml': [r('Deployment', 'x')] }), dir('b', { 'x.yaml': [r('Deployment', 'x')] })] }, ctx);
