@@ -12,10 +12,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A run that hangs is killed before the test's own timeout, so it never outlives the test. */
+const RUN_TIMEOUT_MS = 50_000;
+
 export function runCli(args: string[], cwd: string): Promise<CliResult> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, AMPERE_DEBUG: '' } }, (err, stdout, stderr) => {
+    const opts = { cwd, env: { ...process.env, AMPERE_DEBUG: '' }, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' as const };
+    execFile(process.execPath, [BIN, ...args], opts, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
