@@ -80,11 +80,15 @@ function containerd(input: PlanInput): Step[] {
   return steps;
 }
 
+// Said where the plan is shown: without a version kubeadm asks the internet and pulls images
+// the mirror may not hold.
+const NO_VERSION = '; WARNING: no kube-apiserver in the lock and no --kubernetes-version: kubeadm will look the version up online';
+
 function cluster(input: PlanInput, kubectl: string[]): Step[] {
   const settings = kubeadmSettings(input.lock, input.kubeadm);
   const configFile = join(input.root, KUBEADM_CONFIG);
   const steps: Step[] = [
-    { id: `${CLUSTER}:kubeadm-config`, component: CLUSTER, kind: 'write', title: `kubeadm configuration (images from ${settings.imageRepository})`,
+    { id: `${CLUSTER}:kubeadm-config`, component: CLUSTER, kind: 'write', title: `kubeadm configuration (images from ${settings.imageRepository})${settings.kubernetesVersion === undefined ? NO_VERSION : ''}`,
       path: configFile, content: kubeadmConfigYaml(settings) },
     { id: `${CLUSTER}:kubelet`, component: CLUSTER, kind: 'run', title: 'enable the kubelet service', argv: ['systemctl', 'enable', '--now', 'kubelet'] },
     { id: `${CLUSTER}:init`, component: CLUSTER, kind: 'run', title: 'kubeadm init', argv: ['kubeadm', 'init', '--config', configFile] },
