@@ -75,6 +75,11 @@ export function isImageMediaType(mt: string): boolean {
   return mt === MediaType.OciManifest || mt === MediaType.DockerManifest;
 }
 
+/** A config of one of these makes an image manifest a runnable image, not an artifact. */
+export function isImageConfigMediaType(mt: string): boolean {
+  return mt === MediaType.OciConfig || mt === MediaType.DockerConfig;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -77,13 +77,18 @@ export function trimIndex(bytes: Uint8Array, entries: IndexEntry[]): ComposedInd
   return finish({ ...doc, manifests: entries.map((e) => e.raw) }, mediaType);
 }
 
-/** An entry for a manifest that was not in an index (a single upstream image, an arm64 from elsewhere). */
-export function entryFor(descriptor: Pick<Descriptor, 'mediaType' | 'digest' | 'size'>, platform: Platform): IndexEntry {
+/** The entry with `platform` written into it (a new index says what each entry runs on). */
+export function withPlatform(entry: Pick<IndexEntry, 'raw' | 'descriptor'>, platform: Platform): IndexEntry {
   const p = normalizePlatform(platform);
   const rawPlatform: Record<string, string> = { architecture: p.architecture, os: p.os };
   if (p.variant) rawPlatform.variant = p.variant;
-  const raw = { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size, platform: rawPlatform };
-  return { raw, descriptor: { ...descriptor, platform: p }, platform: formatPlatform(p) };
+  return { raw: { ...entry.raw, platform: rawPlatform }, descriptor: { ...entry.descriptor, platform: p }, platform: formatPlatform(p) };
+}
+
+/** An entry for a manifest that was not in an index (a single upstream image, an arm64 from elsewhere). */
+export function entryFor(descriptor: Pick<Descriptor, 'mediaType' | 'digest' | 'size'>, platform: Platform): IndexEntry {
+  const raw = { mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
+  return withPlatform({ raw, descriptor: { ...descriptor } }, platform);
 }
 
 /** The entry with the origin annotation added (platform entries only; attestations stay as they were). */

@@ -5,7 +5,7 @@
 import type { LockPlatform } from '../lock.js';
 import { LINUX_ARM64 } from '../platform.js';
 import {
-  composeIndex, entryFor, indexEntries, selectEntries, trimIndex, withOrigin, type IndexEntry,
+  composeIndex, entryFor, selectEntries, trimIndex, withOrigin, type IndexEntry,
 } from './compose.js';
 import { copyChildren, copyContent, publish, putManifestOnce, type CopyContext, type ManifestBytes } from './copy.js';
 import { mirrorTag, type PlannedImage } from './plan.js';
@@ -22,7 +22,7 @@ const UPSTREAM = 'upstream';
 /** The source's platform entries to keep, as index entries (a single manifest becomes one entry). */
 function upstreamEntries(plan: PlannedImage, source: ResolvedSource): IndexEntry[] {
   const { fetched } = source;
-  if (fetched.manifest.kind === 'index') return selectEntries(indexEntries(fetched.bytes), plan.platforms);
+  if (fetched.manifest.kind === 'index') return selectEntries(source.entries, plan.platforms);
   const platform = source.platforms[0];
   if (platform === undefined || !plan.platforms.includes(platform)) return [];
   const [os = 'linux', architecture = 'amd64', variant] = platform.split('/');

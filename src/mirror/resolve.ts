@@ -3,18 +3,23 @@
  * image manifest taken from an alternate image or a build, checked by its config blob (a tag named
  * "-arm64" proves nothing).
  */
-import { indexPlatformEntries, platformFromConfig, type Descriptor } from '../manifest.js';
+import {
+  indexPlatformEntries, isAttestation, isImageConfigMediaType, isImageMediaType, platformFromConfig, type Descriptor,
+} from '../manifest.js';
 import { comparePlatforms, formatPlatform, isArm64 } from '../platform.js';
 import { manifestReference, parseReference, type ImageRef } from '../reference.js';
 import type { BuilderName } from '../build/index.js';
 import type { FetchedManifest, Registry, RepoName } from '../registry/types.js';
 import type { BuildRecipe } from '../stack-types.js';
+import { indexEntries, withPlatform, type IndexEntry } from './compose.js';
 import { ARM64, type PlannedImage } from './plan.js';
 
 export interface ResolvedSource {
   fetched: FetchedManifest;
   /** Real platforms, normalised and sorted. */
   platforms: string[];
+  /** An index's entries, each with its platform (read from the child when the entry has none); [] for an image. */
+  entries: IndexEntry[];
 }
 
 /** A linux/arm64 image manifest that lives outside the source image. */
@@ -29,17 +34,31 @@ export function repoOf(ref: ImageRef): RepoName {
   return { registry: ref.registry, repository: ref.repository };
 }
 
+/**
+ * OCI lets an index entry omit `platform`: an image manifest child then says it in its config.
+ * Attestations, artifacts and nested indexes stay without one.
+ */
+async function withChildPlatform(registry: Registry, repo: RepoName, entry: IndexEntry): Promise<IndexEntry> {
+  const d = entry.descriptor;
+  if (d.platform || isAttestation(d) || d.artifactType !== undefined || !isImageMediaType(d.mediaType)) return entry;
+  const child = (await registry.getManifest(repo, d.digest)).manifest;
+  // A child whose config is no image config (an SBOM, a signature) runs nowhere.
+  if (child.kind !== 'image' || !isImageConfigMediaType(child.config.mediaType)) return entry;
+  return withPlatform(entry, platformFromConfig(await registry.getBlob(repo, child.config)));
+}
+
 export async function resolveSource(registry: Registry, ref: ImageRef): Promise<ResolvedSource> {
-  const fetched = await registry.getManifest(repoOf(ref), manifestReference(ref));
+  const repo = repoOf(ref);
+  const fetched = await registry.getManifest(repo, manifestReference(ref));
   const { manifest } = fetched;
   if (manifest.kind === 'legacy') throw new Error('Docker schema 1 manifest: cannot be mirrored (re-push the image as schema 2 or OCI)');
-  let platforms: string[];
-  if (manifest.kind === 'index') {
-    platforms = [...new Set(indexPlatformEntries(manifest).map((e) => formatPlatform(e.platform)))];
-  } else {
-    platforms = [formatPlatform(platformFromConfig(await registry.getBlob(repoOf(ref), manifest.config)))];
+  if (manifest.kind === 'image') {
+    const platform = formatPlatform(platformFromConfig(await registry.getBlob(repo, manifest.config)));
+    return { fetched, platforms: [platform], entries: [] };
   }
-  return { fetched, platforms: platforms.sort(comparePlatforms) };
+  const entries = await Promise.all(indexEntries(fetched.bytes).map((e) => withChildPlatform(registry, repo, e)));
+  const platforms = [...new Set(entries.flatMap((e) => (e.platform === undefined ? [] : [e.platform])))];
+  return { fetched, platforms: platforms.sort(comparePlatforms), entries };
 }
 
 /** The linux/arm64 image manifest `reference` resolves to in `repo` (itself, or its index's arm64 child). */
