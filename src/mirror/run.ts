@@ -133,7 +133,12 @@ function failed(source: SourceImage, settings: MirrorSettings, err: unknown): Im
   } catch {
     // An unparsable source has no target.
   }
-  return { source: source.ref, target, action: null, result: 'failed', digest: null, platforms: {}, reason: null, error: describeError(err) };
+  return { source: source.ref, target, action: null, result: 'failed', digest: null, platforms: {}, reason: null, error: withoutRef(source.ref, describeError(err)) };
+}
+
+/** Failure lines already name the image: drop the error's own "<ref>: " prefix so it appears once. */
+function withoutRef(ref: string, message: string): string {
+  return message.startsWith(`${ref}: `) ? message.slice(ref.length + 2) : message;
 }
 
 /** Mirror every source; the returned lock merges this run's entries into the earlier lock. */

@@ -166,8 +166,13 @@ describe('ampere-images mirror (built CLI)', () => {
     const r = await cli(['mirror', '--registry', target.host, '--upstream', `docker.io=${source.url}`,
       '--image', 'web:1', 'nothere:1'], work);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/1 image\(s\) failed to mirror:\n {2}docker\.io\/library\/nothere:1: .*404/);
+    expect(r.stderr).toMatch(/1 image\(s\) failed to mirror:\n {2}docker\.io\/library\/nothere:1: not found \(.*404/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // Each failure line names the image once, not once as the subject and again in the error.
+    const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.includes('nothere:1'));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    // Not preceded by "/": the target "<registry>/docker.io/library/nothere:1" is another name.
+    for (const line of lines) expect(line.match(/(?<![\w./-])docker\.io\/library\/nothere:1/g), line).toHaveLength(1);
     expect(r.stdout).toContain('1 copied');
     const lock = JSON.parse(readFileSync(join(work, 'mirror.lock.json'), 'utf8'));
     expect(lock.images.map((e: any) => e.source)).toEqual(['docker.io/library/web:1']);
