@@ -6,7 +6,7 @@
  */
 import { AuthError, NotFoundError, describeError } from '../errors.js';
 import {
-  MediaType, isAttestation, isIndexMediaType, platformFromConfig, type Descriptor, type Manifest,
+  MediaType, isAttestation, isImageConfigMediaType, isIndexMediaType, platformFromConfig, type Descriptor, type Manifest,
 } from '../manifest.js';
 import { comparePlatforms, formatPlatform, normalizePlatform } from '../platform.js';
 import { manifestReference, parseReference, formatReference } from '../reference.js';
@@ -50,7 +50,6 @@ export interface InspectOptions {
 /** Indexes pointing to indexes are legal (OCI image-index.md); stop before a cycle costs requests. */
 const MAX_INDEX_DEPTH = 3;
 const ARM64 = 'linux/arm64';
-const IMAGE_CONFIGS = new Set<string>([MediaType.OciConfig, MediaType.DockerConfig]);
 
 interface Resolved {
   digest: string;
@@ -78,7 +77,7 @@ async function platformsOf(registry: Registry, repo: RepoName, manifest: Manifes
     }
     case 'image':
       // An index entry whose config is no image config is an artifact, not a platform.
-      if (depth > 0 && !IMAGE_CONFIGS.has(manifest.config.mediaType)) return [];
+      if (depth > 0 && !isImageConfigMediaType(manifest.config.mediaType)) return [];
       return [formatPlatform(platformFromConfig(await registry.getBlob(repo, manifest.config)))];
     case 'legacy':
       return manifest.architecture ? [formatPlatform(normalizePlatform({ os: 'linux', architecture: manifest.architecture }))] : [];
