@@ -6,7 +6,7 @@
  */
 import { AuthError, NotFoundError, describeError } from '../errors.js';
 import {
-  MediaType, isAttestation, isImageConfigMediaType, isIndexMediaType, platformFromConfig, type Descriptor, type Manifest,
+  isAttestation, isImageConfigMediaType, isIndexMediaType, platformFromConfig, type Descriptor, type Manifest,
 } from '../manifest.js';
 import { comparePlatforms, formatPlatform, normalizePlatform } from '../platform.js';
 import { manifestReference, parseReference, formatReference } from '../reference.js';
