@@ -118,7 +118,7 @@ describe('a known secret in the Docker config', () => {
 
     const mirror = await run(['mirror', '--registry', plainTarget.host, '--image', APP, '--lock', 'wrong.lock.json', '--verbose', ...upstream()], wrong);
     expect(mirror.code).toBe(1);
-    expect(mirror.stderr).toMatch(/^ {2}docker\.io\/private\/app:1: docker\.io\/private\/app:1: not authorized \(GET .*HTTP 401 UNAUTHORIZED\)$/m);
+    expect(mirror.stderr).toMatch(/^ {2}docker\.io\/private\/app:1: not authorized \(GET .*HTTP 401 UNAUTHORIZED\)$/m);
 
     // Credentials stored for an address nothing listens on: a network error, the secret stays put.
     const gone = dockerConfig('unreachable', { '127.0.0.1:1': `${USER}:${SECRET}` });
