@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN_ANNOTATION } from '../../src/mirror/compose.js';
-import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { registryFleet, type RunningRegistry } from '../support/registry.js';
 import { seed, type SeedImage } from '../support/seed.js';
 import { client, copyAllToOci, inspectConfig, inspectRaw, lockText, mirror, skopeoDigest } from './support.js';
 
@@ -30,20 +30,16 @@ const IMAGES: SeedImage[] = [
 describe('mirror into a real registry', () => {
   let source: RunningRegistry;
   let digests: Map<string, string>;
-  const targets: RunningRegistry[] = [];
-  const newTarget = async (): Promise<RunningRegistry> => {
-    const t = await startRegistry();
-    targets.push(t);
-    return t;
-  };
+  const fleet = registryFleet();
+  const newTarget = (): Promise<RunningRegistry> => fleet.start();
   const upstream = (): ReturnType<typeof client> => client({ 'docker.io': source.url });
 
   beforeAll(async () => {
-    source = await startRegistry();
+    source = await fleet.start();
     digests = await seed(source.host, IMAGES);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([source, ...targets].map((r) => r?.stop()));
+    await fleet.stopAll();
   });
 
   it('copies a multi-arch index with attestations byte for byte, and skopeo can pull every blob', async () => {

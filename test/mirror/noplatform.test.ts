@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaType } from '../../src/manifest.js';
 import { ORIGIN_ANNOTATION } from '../../src/mirror/compose.js';
-import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { registryFleet, type RunningRegistry } from '../support/registry.js';
 import { seed } from '../support/seed.js';
 import { client, inspectRaw, mirror } from './support.js';
 
@@ -27,16 +27,12 @@ async function putIndex(url: string, name: string, tag: string, manifests: unkno
 describe('mirror of an index whose entries have no platform field', () => {
   let source: RunningRegistry;
   let alt: string;
-  const targets: RunningRegistry[] = [];
-  const newTarget = async (): Promise<RunningRegistry> => {
-    const t = await startRegistry();
-    targets.push(t);
-    return t;
-  };
+  const fleet = registryFleet();
+  const newTarget = (): Promise<RunningRegistry> => fleet.start();
   const upstream = (): ReturnType<typeof client> => client({ 'docker.io': source.url });
 
   beforeAll(async () => {
-    source = await startRegistry();
+    source = await fleet.start();
     await seed(source.host, [
       { name: 'library/odd:amd', platforms: ['linux/amd64'], single: true },
       { name: 'library/odd:arm', platforms: ['linux/arm64'], single: true },
@@ -48,7 +44,7 @@ describe('mirror of an index whose entries have no platform field', () => {
     alt = (await bareEntry(source.url, 'someone/odd-arm', '1')).digest as string;
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([source, ...targets].map((r) => r?.stop()));
+    await fleet.stopAll();
   });
 
   it('copies it byte for byte and locks both platforms', async () => {

@@ -92,3 +92,18 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<Ru
     },
   };
 }
+
+/** Registries a suite starts as it goes and stops all at once in afterAll. */
+export function registryFleet(): { start(opts?: RegistryStartOptions): Promise<RunningRegistry>; stopAll(): Promise<void> } {
+  const running: RunningRegistry[] = [];
+  return {
+    async start(opts) {
+      const reg = await startRegistry(opts);
+      running.push(reg);
+      return reg;
+    },
+    async stopAll() {
+      await Promise.all(running.splice(0).map((r) => r.stop()));
+    },
+  };
+}
