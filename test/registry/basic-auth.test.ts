@@ -36,10 +36,7 @@ beforeAll(async () => {
   await seed(proxy.otherHost, [{ name: 'private/app:1', platforms: ['linux/arm64'], single: true }]);
   secrets = [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64')];
 });
-afterEach(() => {
-  proxy.clearFaults();
-  proxy.requests.splice(0);
-});
+afterEach(() => proxy.arm([]));
 afterAll(async () => {
   await proxy?.stop();
   await reg?.stop();

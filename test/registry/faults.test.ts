@@ -46,10 +46,7 @@ beforeAll(async () => {
   configDigest = m.config.digest;
   proxy.requests.splice(0);
 });
-afterEach(() => {
-  proxy.clearFaults();
-  proxy.requests.splice(0);
-});
+afterEach(() => proxy.arm([]));
 afterAll(async () => {
   await proxy?.stop();
   await reg?.stop();
