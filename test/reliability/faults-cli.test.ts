@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
-import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { registryFleet, type RunningRegistry } from '../support/registry.js';
 import { seed } from '../support/seed.js';
 import { assertTagsComplete, blobExists, cli, skopeoDigest, skopeoRaw, workdir, type CliRun } from './support.js';
 
@@ -32,10 +32,10 @@ interface Facts {
 let source: RunningRegistry;
 let proxy: FaultProxy;
 let facts: Facts;
-const targets: RunningRegistry[] = [];
+const fleet = registryFleet();
 
 beforeAll(async () => {
-  source = await startRegistry();
+  source = await fleet.start();
   await seed(source.host, [
     { name: 'library/app:1', platforms: ['linux/amd64', 'linux/arm64'], layers: (p) => [{ key: `app ${p}` }, { key: `app big ${p}`, size: BIG, plain: true }] },
     { name: 'library/solo:1', platforms: ['linux/arm64'], single: true },
@@ -52,10 +52,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.stop();
-  await Promise.all([source, ...targets].map((r) => r?.stop()));
+  await fleet.stopAll();
 });
-
-const arm = (rules: FaultRule[]): void => proxy.arm(rules);
 
 const upstream = (): string[] => ['--upstream', `docker.io=${proxy.url}`];
 const injected = (): number => proxy.requests.filter((r) => r.fault).length;
@@ -85,11 +83,7 @@ async function mirror(target: RunningRegistry, dir: string, extra: string[] = []
   return { run, lock };
 }
 
-async function freshTarget(): Promise<RunningRegistry> {
-  const t = await startRegistry();
-  targets.push(t);
-  return t;
-}
+const freshTarget = (): Promise<RunningRegistry> => fleet.start();
 
 /** Every locked image is an exact copy: same digest as the source, and the target tag says so too. */
 async function expectExactCopies(target: RunningRegistry, lock: LockFile | undefined, refs: string[]): Promise<void> {
@@ -168,7 +162,7 @@ const TRANSIENT: TransientCase[] = [
 
 describe('transient faults: both commands succeed after bounded retries', () => {
   test.each(TRANSIENT.map((c) => [c.name, c] as const))('audit: %s', async (_name, c) => {
-    arm(c.rules());
+    proxy.arm(c.rules());
     const { run, images } = await audit(c.args);
     expect(run.code).toBe(0);
     expect(injected()).toBeGreaterThan(0);
@@ -193,7 +187,7 @@ describe('transient faults: both commands succeed after bounded retries', () => 
 
   test.each(TRANSIENT.map((c) => [c.name, c] as const))('mirror: %s', async (_name, c) => {
     const target = await freshTarget();
-    arm(c.rules());
+    proxy.arm(c.rules());
     const { run, lock } = await mirror(target, workdir('mirror'), ['--verbose', ...(c.args ?? [])]);
     expect(run.stderr).not.toMatch(/^error:/m);
     expect(run.code).toBe(0);
@@ -204,14 +198,14 @@ describe('transient faults: both commands succeed after bounded retries', () => 
 
   test('blob GETs redirected to another host:port: followed, both commands succeed', async () => {
     const rules = (): FaultRule[] => [{ method: 'GET', path: /\/blobs\/sha256:/, fault: { redirect: 'other' } }];
-    arm(rules());
+    proxy.arm(rules());
     const { run, images } = await audit();
     expect(run.code).toBe(0);
     expect(images.get(SOLO)).toMatchObject({ status: 'ok', platforms: ['linux/arm64'] });
     expect(proxy.requests.filter((r) => r.listener === 'other').map((r) => r.path)).toEqual([`/v2/library/solo/blobs/${facts.soloConfig}`]);
 
     const target = await freshTarget();
-    arm(rules());
+    proxy.arm(rules());
     const m = await mirror(target, workdir('mirror'));
     expect(m.run.code).toBe(0);
     const other = proxy.requests.filter((r) => r.listener === 'other');
@@ -248,7 +242,7 @@ const PERMANENT: PermanentCase[] = [
 
 describe('permanent faults: that image fails with one clear line, the rest goes through, a re-run completes', () => {
   test.each(PERMANENT.map((c) => [c.name, c] as const))('audit: %s', async (_name, c) => {
-    arm(c.rules());
+    proxy.arm(c.rules());
     const { run, images } = await audit();
     expect(run.code).toBe(0);
     const broken = images.get(c.breaks)!;
@@ -267,7 +261,7 @@ describe('permanent faults: that image fails with one clear line, the rest goes 
   test.each(PERMANENT.map((c) => [c.name, c] as const))('mirror: %s', async (_name, c) => {
     const target = await freshTarget();
     const dir = workdir('mirror');
-    arm(c.rules());
+    proxy.arm(c.rules());
     const first = await mirror(target, dir);
     expect(first.run.code).toBe(1);
     const failure = first.run.stderr.split('\n').filter((l) => l.startsWith(`  ${c.breaks}: `));
@@ -284,7 +278,7 @@ describe('permanent faults: that image fails with one clear line, the rest goes 
       expect(await blobExists(target.url, repo, digest)).toBe(false);
     }
 
-    arm([]);
+    proxy.arm([]);
     const second = await mirror(target, dir);
     expect(second.run.code).toBe(0);
     expect(second.run.stderr).toMatch(/up to date|copied/);

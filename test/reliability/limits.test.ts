@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
-import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { registryFleet, type RunningRegistry } from '../support/registry.js';
 import { seed } from '../support/seed.js';
 import { assertTagsComplete, assertTreeComplete, blobExists, cli, listTags, skopeoDigest, skopeoRaw, workdir, type CliRun } from './support.js';
 
@@ -23,7 +23,7 @@ let bigLayer: { digest: string; size: number };
 let soloConfig: { digest: string; size: number };
 /** Tag -> digest of the pushed index chains. */
 const chains = new Map<string, { digest: string; bytes: string; child: string }>();
-const targets: RunningRegistry[] = [];
+const fleet = registryFleet();
 
 /** PUT a manifest with plain fetch (not our client): the registry checks that its children exist. */
 async function putManifest(repo: string, reference: string, body: string): Promise<string> {
@@ -51,7 +51,7 @@ async function pushChain(levels: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  source = await startRegistry();
+  source = await fleet.start();
   await seed(source.host, [
     { name: 'library/app:1', platforms: ['linux/amd64', 'linux/arm64'], layers: (p) => [{ key: `limits ${p}` }, { key: `limits big ${p}`, size: BIG, plain: true }] },
     { name: 'library/solo:1', platforms: ['linux/arm64'], single: true },
@@ -69,10 +69,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.stop();
-  await Promise.all([source, ...targets].map((r) => r?.stop()));
+  await fleet.stopAll();
 });
-
-const arm = (rules: FaultRule[]): void => proxy.arm(rules);
 
 interface AuditImage { ref: string; status: string; error: string | null; platforms: string[] }
 
@@ -84,8 +82,7 @@ async function audit(refs: string[], extra: string[] = []): Promise<{ run: CliRu
 
 /** Mirror `refs`; the failures' one-line messages by source. */
 async function mirror(refs: string[], extra: string[] = [], dir = workdir('limits-mirror')) {
-  const target = await startRegistry();
-  targets.push(target);
+  const target = await fleet.start();
   const run = await cli(['mirror', '--registry', target.host, '--image', ...refs, '--upstream', `docker.io=${proxy.url}`, ...extra], { cwd: dir });
   expect(run.stderr).not.toMatch(/^\s+at /m);
   const failures = new Map(run.stderr.split('\n').filter((l) => /^ {2}\S+: /.test(l)).map((l) => {
@@ -112,7 +109,7 @@ describe('manifest size', () => {
     ['with Content-Length', true],
     ['streamed without Content-Length', false],
   ])('a manifest of 4 MiB + 1 byte is refused (%s); one of 4 MiB - 1 KiB is read', async (_how, declared) => {
-    arm([{ method: 'GET', path: APP_TAG, fault: serve(paddedIndex(MAX + 1), declared) }]);
+    proxy.arm([{ method: 'GET', path: APP_TAG, fault: serve(paddedIndex(MAX + 1), declared) }]);
     const big = await audit(['docker.io/library/app:1', 'docker.io/library/solo:1']);
     expect(big.images.map((i) => i.status)).toEqual(['error', 'ok']);
     expect(big.images[0]!.error).toBe(`docker.io/library/app:1: response larger than ${MAX} bytes, refused`);
@@ -121,7 +118,7 @@ describe('manifest size', () => {
     expect(m.failures.get('docker.io/library/app:1')).toBe(`response larger than ${MAX} bytes, refused`);
     expect(await assertTagsComplete(m.target.host)).toEqual(['docker.io/library/solo:1']);
 
-    arm([{ method: 'GET', path: APP_TAG, fault: serve(paddedIndex(MAX - 1024), declared) }]);
+    proxy.arm([{ method: 'GET', path: APP_TAG, fault: serve(paddedIndex(MAX - 1024), declared) }]);
     const near = await audit(['docker.io/library/app:1']);
     expect(near.images[0]).toMatchObject({ status: 'ok', platforms: ['linux/amd64', 'linux/arm64'] });
   });
@@ -129,7 +126,7 @@ describe('manifest size', () => {
 
 describe('index nesting', () => {
   test('a chain of 2 indexes above the image index is followed; a chain of 10 fails that image only', async () => {
-    arm([]);
+    proxy.arm([]);
     const { images } = await audit(['docker.io/library/app:chain2', 'docker.io/library/app:chain10', 'docker.io/library/solo:1']);
     expect(images.map((i) => [i.ref, i.status, i.error])).toEqual([
       ['docker.io/library/app:chain10', 'error', 'indexes nested deeper than 3 levels'],
@@ -153,11 +150,11 @@ describe('index nesting', () => {
   test('an index whose child answers with the index itself is refused by digest, not followed', async () => {
     const chain = chains.get('chain2')!;
     const loop = (): FaultRule[] => [{ method: 'GET', path: new RegExp(`/manifests/${chain.child}$`), fault: serve(chain.bytes, true) }];
-    arm(loop());
+    proxy.arm(loop());
     const { images } = await audit(['docker.io/library/app:chain2']);
     expect(images[0]!.error).toBe(`digest mismatch for docker.io/library/app@${chain.child}: expected ${chain.child}, got ${chain.digest}`);
     expect(proxy.requests.filter((r) => r.fault)).toHaveLength(1);
-    arm(loop());
+    proxy.arm(loop());
     const m = await mirror(['docker.io/library/app:chain2']);
     expect(m.failures.get('docker.io/library/app:chain2')).toBe(images[0]!.error);
     expect(await assertTagsComplete(m.target.host)).toEqual([]);
@@ -170,20 +167,20 @@ describe('blob size', () => {
     ['streamed without Content-Length', false, (_n: number, size: number) => `longer than the ${size} bytes of its descriptor; refused`],
   ])('a config blob longer than its descriptor is refused (%s)', async (_how, declared, reason) => {
     const body = 'x'.repeat(soloConfig.size + 100);
-    arm([{ method: 'GET', path: new RegExp(`/blobs/${soloConfig.digest}$`), fault: serve(body, declared, 'application/octet-stream') }]);
+    proxy.arm([{ method: 'GET', path: new RegExp(`/blobs/${soloConfig.digest}$`), fault: serve(body, declared, 'application/octet-stream') }]);
     const { images } = await audit(['docker.io/library/solo:1']);
     expect(images[0]!.error).toBe(`docker.io/library/solo@${soloConfig.digest}: ${reason(body.length, soloConfig.size)}`);
   });
 
   test('a layer longer than its descriptor is cut off: that image fails, nothing of it lands, a re-run completes', async () => {
-    arm([{ method: 'GET', path: new RegExp(`/blobs/${bigLayer.digest}$`), fault: serve('x'.repeat(bigLayer.size + 4096), false, 'application/octet-stream') }]);
+    proxy.arm([{ method: 'GET', path: new RegExp(`/blobs/${bigLayer.digest}$`), fault: serve('x'.repeat(bigLayer.size + 4096), false, 'application/octet-stream') }]);
     const m = await mirror(['docker.io/library/app:1', 'docker.io/library/solo:1']);
     expect(m.run.code).toBe(1);
     expect(m.failures.get('docker.io/library/app:1')).toBe(`docker.io/library/app@${bigLayer.digest}: longer than the ${bigLayer.size} bytes of its descriptor; refused`);
     expect(await blobExists(m.target.url, 'docker.io/library/app', bigLayer.digest)).toBe(false);
     expect(await assertTagsComplete(m.target.host)).toEqual(['docker.io/library/solo:1']);
 
-    arm([]);
+    proxy.arm([]);
     const again = await cli(['mirror', '--registry', m.target.host, '--image', 'docker.io/library/app:1', '--upstream', `docker.io=${proxy.url}`], { cwd: m.dir });
     expect(again.code).toBe(0);
     expect(await assertTagsComplete(m.target.host)).toEqual(['docker.io/library/app:1', 'docker.io/library/solo:1']);
@@ -192,7 +189,7 @@ describe('blob size', () => {
 
 describe('--timeout', () => {
   test('a registry that never answers: audit gives up within a bounded time with one line', async () => {
-    arm([{ method: 'GET', path: APP_TAG, fault: { stall: 10_000 } }]);
+    proxy.arm([{ method: 'GET', path: APP_TAG, fault: { stall: 10_000 } }]);
     const { run, images } = await audit(['docker.io/library/app:1', 'docker.io/library/solo:1'], ['--timeout', '0.5']);
     expect(images.map((i) => i.status)).toEqual(['error', 'ok']);
     expect(images[0]!.error).toBe(`docker.io/library/app:1: network error (GET ${proxy.url}/v2/library/app/manifests/1: UND_ERR_HEADERS_TIMEOUT)`);
@@ -202,7 +199,7 @@ describe('--timeout', () => {
   });
 
   test('a blob body that stalls every time: mirror fails that image in bounded time; a re-run completes', async () => {
-    arm([{ method: 'GET', path: new RegExp(`/blobs/${bigLayer.digest}$`), fault: { stallBody: 10_000 } }]);
+    proxy.arm([{ method: 'GET', path: new RegExp(`/blobs/${bigLayer.digest}$`), fault: { stallBody: 10_000 } }]);
     const first = await mirror(['docker.io/library/app:1', 'docker.io/library/solo:1'], ['--timeout', '0.5']);
     expect(first.run.code).toBe(1);
     expect(first.failures.get('docker.io/library/app:1')).toBe(`docker.io/library/app@${bigLayer.digest}: transfer failed (UND_ERR_BODY_TIMEOUT)`);
@@ -211,7 +208,7 @@ describe('--timeout', () => {
     expect(first.run.ms).toBeLessThan(12_000);
     expect(await assertTagsComplete(first.target.host)).toEqual(['docker.io/library/solo:1']);
 
-    arm([]);
+    proxy.arm([]);
     const again = await cli(['mirror', '--registry', first.target.host, '--image', 'docker.io/library/app:1', 'docker.io/library/solo:1', '--upstream', `docker.io=${proxy.url}`], { cwd: first.dir });
     expect(again.code).toBe(0);
     expect(await assertTagsComplete(first.target.host)).toEqual(['docker.io/library/app:1', 'docker.io/library/solo:1']);
