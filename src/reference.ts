@@ -165,3 +165,9 @@ export function withRef(ref: ImageRef, change: Partial<ImageRef>): ImageRef {
   for (const key of ['tag', 'digest'] as const) if (next[key] === undefined) delete next[key];
   return next;
 }
+
+/** 127.0.0.0/8, ::1 and localhost, with or without a port: plain HTTP is fine there, as in Docker. */
+export function isLoopback(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { formatPlatform, type Platform } from '../platform.js';
-import { parseReference } from '../reference.js';
+import { isLoopback, parseReference } from '../reference.js';
 import { isCommitId, redactUrl, type GitContext } from './context.js';
 import type { ResolvedRecipe } from './recipe.js';
 
@@ -27,8 +27,6 @@ export interface BuildCommandInput {
   storage: string;
 }
 
-const LOOPBACK = /^(?:localhost|127\.[\d.]+|\[::1\])(?::\d+)?$/;
-
 /**
  * True when a FROM image is pulled over plain HTTP: from the plain-HTTP target registry, or from a
  * loopback registry (which Docker also reaches without TLS). Upstream bases keep TLS verification.
@@ -41,7 +39,7 @@ export function needsInsecurePull(bases: string[], targetRegistry: string, plain
     } catch {
       return false; // not a reference we can judge; the builder reports it
     }
-    return (plainHttp && host === targetRegistry) || LOOPBACK.test(host);
+    return (plainHttp && host === targetRegistry) || isLoopback(host);
   });
 }
 

@@ -6,18 +6,17 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import { readLock, type Lock } from '../lock.js';
+import { isLoopback } from '../reference.js';
 import { loadStack } from '../stack.js';
 import type { Stack } from '../stack-types.js';
 import type { ComponentInput } from './components.js';
 import type { MirrorAccess } from './containerd.js';
 import { readUnit } from './resources.js';
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
-
 /** Plain HTTP when asked, or for a loopback mirror (as Docker and our registry client assume). */
 export function mirrorAccess(registry: string, flags: { plainHttp?: boolean; insecure?: boolean }): MirrorAccess {
   const insecure = flags.insecure === true;
-  return { registry, plainHttp: flags.plainHttp === true || (!insecure && LOOPBACK.test(registry)), insecure };
+  return { registry, plainHttp: flags.plainHttp === true || (!insecure && isLoopback(registry)), insecure };
 }
 
 function commonPrefix(paths: string[][]): string[] {

@@ -8,6 +8,7 @@
  * (`--upstream quay.io=https://quay.io`) keeps quay.io's credentials, since it is the same host.
  */
 import { InputError } from '../errors.js';
+import { isLoopback } from '../reference.js';
 
 export interface EndpointOptions {
   upstreams?: Record<string, string>;
@@ -28,12 +29,6 @@ export interface Endpoint {
 
 /** Docker Hub's API lives on another name than its references use. */
 const HUB_API = 'registry-1.docker.io';
-
-/** 127.0.0.0/8, ::1 and localhost, with or without a port: plain HTTP is fine there, as in Docker. */
-export function isLoopback(host: string): boolean {
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
-  return name === 'localhost' || name === '[::1]' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
-}
 
 /** The URL's host as "name[:port]" (the port only when given). */
 function hostOf(url: URL): string {

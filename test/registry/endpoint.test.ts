@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { allowedUrl, isLoopback, redactUrl, resolveEndpoint } from '../../src/registry/endpoint.js';
+import { allowedUrl, redactUrl, resolveEndpoint } from '../../src/registry/endpoint.js';
+import { isLoopback } from '../../src/reference.js';
 
 test.each([
   ['127.0.0.1:5000', true], ['127.8.9.10', true], ['localhost:5000', true], ['localhost', true], ['[::1]:5000', true],

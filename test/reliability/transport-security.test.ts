@@ -11,7 +11,7 @@
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isLoopback } from '../../src/registry/endpoint.js';
+import { isLoopback } from '../../src/reference.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { seed } from '../support/seed.js';

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { inspectImage } from '../../audit/inspect.js';
 import { buildImage } from '../../build/index.js';
 import { ExitError, InputError } from '../../errors.js';
+import { isLoopback } from '../../reference.js';
 import { DEFAULT_LOCK, readLock, writeLock, type Lock } from '../../lock.js';
 import { sameLock } from '../../mirror/lock-entries.js';
 import { parsePlatformFilter, parseTargetRegistry } from '../../mirror/plan.js';
@@ -12,7 +13,6 @@ import { runMirror, type MirrorRun, type MirrorSettings } from '../../mirror/run
 import { collectSources } from '../../mirror/sources.js';
 import { mirrorJson, renderPlan, renderSummary, summarize } from '../../mirror/summary.js';
 import { createRegistry, type RegistryOptions } from '../../registry/client.js';
-import { isLoopback } from '../../registry/endpoint.js';
 import { createOutput, printJson, type Output } from '../output.js';
 import { addRegistryOptions, registryOptionsFrom } from '../registry-options.js';
 import { addSourceOptions, sourcesOf, userPath, type SourceOptions } from '../sources.js';
