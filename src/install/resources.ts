@@ -3,10 +3,10 @@
  * applies (CRDs, then the rest, then custom resources) and to know what to wait for. A kustomize
  * directory is followed through its local resources and its `namespace:`.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { digestOf } from '../digest.js';
 import { InputError } from '../errors.js';
 import { yamlInputError, yamlValue } from '../yaml-errors.js';
 
@@ -91,7 +91,7 @@ async function readManifest(path: string): Promise<ManifestFile> {
   return { path, digest: sha256(source), resources: parseResources(source, path) };
 }
 
-export const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+const sha256 = (text: string): string => digestOf(Buffer.from(text, 'utf8'));
 
 /** One digest for several: the order matters, as it does for kubectl. */
 export const combinedDigest = (digests: string[]): string => sha256(digests.join('\n'));

@@ -4,7 +4,7 @@
  * Entries are kept as the JSON they came in, so fields we do not model (os.version, features) survive.
  * Output is deterministic: the same inputs give the same bytes, hence the same digest on a re-run.
  */
-import { createHash } from 'node:crypto';
+import { digestOf } from '../digest.js';
 import type { Descriptor } from '../manifest.js';
 import { MediaType, isAttestation, parseManifest } from '../manifest.js';
 import { formatPlatform, normalizePlatform, type Platform } from '../platform.js';
@@ -27,10 +27,6 @@ export interface ComposedIndex {
   bytes: Uint8Array;
   digest: string;
   mediaType: string;
-}
-
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 function indexDocument(bytes: Uint8Array): Record<string, unknown> & { manifests: unknown[] } {
@@ -67,7 +63,7 @@ export function selectEntries(entries: IndexEntry[], platforms: string[]): Index
 
 function finish(doc: Record<string, unknown>, mediaType: string): ComposedIndex {
   const bytes = Buffer.from(JSON.stringify(doc));
-  return { bytes, digest: sha256Digest(bytes), mediaType };
+  return { bytes, digest: digestOf(bytes), mediaType };
 }
 
 /** The source index with only `entries` left; its other fields (mediaType, annotations) kept. */

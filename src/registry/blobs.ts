@@ -7,7 +7,7 @@ import type { Hash } from 'node:crypto';
 import { DigestMismatch, RegistryError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, type Descriptor } from '../manifest.js';
 import { pullScope } from './auth.js';
-import { hasherFor } from './digest.js';
+import { hasherFor } from '../digest.js';
 import { redactUrl } from './endpoint.js';
 import { isTransientNetworkError } from './failures.js';
 import { abandon, header, retriesSpent, type HttpResponse } from './http.js';

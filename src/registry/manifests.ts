@@ -5,7 +5,7 @@
 import { DigestMismatch, RegistryError } from '../errors.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, ManifestError, parseManifest } from '../manifest.js';
 import { pullScope, pushScope } from './auth.js';
-import { digestOf, hasherFor, isDigest } from './digest.js';
+import { digestOf, hasherFor, isDigest } from '../digest.js';
 import { header, type HttpResponse } from './http.js';
 import type { ApiContext } from './transport.js';
 import type { FetchedManifest, ManifestHead, RepoName } from './types.js';

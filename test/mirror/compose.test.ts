@@ -1,8 +1,9 @@
 /** Index trimming and composing (pure): entries kept as they came, origins annotated, bytes deterministic. */
 import { describe, expect, it } from 'vitest';
 import {
-  ORIGIN_ANNOTATION, composeIndex, entryFor, indexEntries, selectEntries, sha256Digest, trimIndex, withOrigin,
+  ORIGIN_ANNOTATION, composeIndex, entryFor, indexEntries, selectEntries, trimIndex, withOrigin,
 } from '../../src/mirror/compose.js';
+import { digestOf } from '../../src/digest.js';
 import { MediaType, parseManifest } from '../../src/manifest.js';
 
 const d = (c: string): string => `sha256:${c.repeat(64)}`;
@@ -47,7 +48,7 @@ describe('trimIndex', () => {
     const doc = JSON.parse(Buffer.from(trimmed.bytes).toString());
     expect(doc.annotations).toEqual(source.annotations);
     expect(doc.manifests).toEqual([source.manifests[0], source.manifests[2], source.manifests[3]]);
-    expect(trimmed.digest).toBe(sha256Digest(trimmed.bytes));
+    expect(trimmed.digest).toBe(digestOf(trimmed.bytes));
     expect(trimmed.mediaType).toBe(MediaType.OciIndex);
   });
 
